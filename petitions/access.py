@@ -1,0 +1,71 @@
+"""Who may see and do what (SPEC §1, §8). The one place other modules ask."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from petitions.models.org import JURISDICTION_KINDS, OrgUnit, Role
+
+if TYPE_CHECKING:
+    from petitions.models import Petition, User
+
+
+def jurisdiction_ids_under(unit: OrgUnit) -> list[int]:
+    """The unit's jurisdiction and every jurisdiction below it (a city oversees its districts)."""
+    top = unit.jurisdiction()
+    ids = [top.pk]
+    frontier = [top.pk]
+    while frontier:
+        frontier = list(
+            OrgUnit.objects.filter(parent_id__in=frontier, kind__in=JURISDICTION_KINDS).values_list("pk", flat=True)
+        )
+        ids.extend(frontier)
+    return ids
+
+
+def _in_jurisdiction(user: User, petition: Petition) -> bool:
+    return user.unit_id is not None and petition.jurisdiction_id in jurisdiction_ids_under(user.unit)
+
+
+def require_task_force(user: User, petition: Petition) -> None:
+    if not (user.has_role(Role.TASK_FORCE) and _in_jurisdiction(user, petition)):
+        raise PermissionDenied(_("Only the task force of this jurisdiction may do this."))
+
+
+def require_leader(user: User, petition: Petition) -> None:
+    if not (user.has_role(Role.LEADER) and _in_jurisdiction(user, petition)):
+        raise PermissionDenied(_("Only a leader of this jurisdiction may do this."))
+
+
+def require_proposed_unit(user: User, petition: Petition) -> None:
+    if not (user.has_role(Role.HANDLER) and user.unit_id and user.unit_id == petition.proposed_unit_id):
+        raise PermissionDenied(_("Only the unit this petition was proposed to may do this."))
+
+
+def require_lead_unit(user: User, petition: Petition) -> None:
+    if not (user.has_role(Role.HANDLER) and user.unit_id and user.unit_id == petition.lead_unit_id):
+        raise PermissionDenied(_("Only the lead unit of this petition may do this."))
+
+
+def require_co_unit(user: User, petition: Petition) -> None:
+    if not (
+        user.has_role(Role.HANDLER)
+        and user.unit_id
+        and petition.co_units.filter(pk=user.unit_id).exists()
+    ):
+        raise PermissionDenied(_("Only a co-handling unit of this petition may do this."))
+
+
+def require_enterprise_member(user: User, petition: Petition) -> None:
+    if not (user.has_role(Role.ENTERPRISE) and user.enterprise_id == petition.enterprise_id):
+        raise PermissionDenied(_("Only the enterprise that submitted this petition may do this."))
+
+
+def require_enterprise_or_task_force(user: User, petition: Petition) -> None:
+    if user.has_role(Role.ENTERPRISE):
+        require_enterprise_member(user, petition)
+    else:
+        require_task_force(user, petition)
