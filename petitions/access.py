@@ -20,14 +20,18 @@ def jurisdiction_ids_under(unit: OrgUnit) -> list[int]:
     frontier = [top.pk]
     while frontier:
         frontier = list(
-            OrgUnit.objects.filter(parent_id__in=frontier, kind__in=JURISDICTION_KINDS).values_list("pk", flat=True)
+            OrgUnit.objects.filter(parent_id__in=frontier, kind__in=JURISDICTION_KINDS).values_list(
+                "pk", flat=True
+            )
         )
         ids.extend(frontier)
     return ids
 
 
 def _in_jurisdiction(user: User, petition: Petition) -> bool:
-    return user.unit_id is not None and petition.jurisdiction_id in jurisdiction_ids_under(user.unit)
+    return user.unit_id is not None and petition.jurisdiction_id in jurisdiction_ids_under(
+        user.unit
+    )
 
 
 def require_task_force(user: User, petition: Petition) -> None:
@@ -41,7 +45,9 @@ def require_leader(user: User, petition: Petition) -> None:
 
 
 def require_proposed_unit(user: User, petition: Petition) -> None:
-    if not (user.has_role(Role.HANDLER) and user.unit_id and user.unit_id == petition.proposed_unit_id):
+    if not (
+        user.has_role(Role.HANDLER) and user.unit_id and user.unit_id == petition.proposed_unit_id
+    ):
         raise PermissionDenied(_("Only the unit this petition was proposed to may do this."))
 
 

@@ -44,12 +44,16 @@ def validate_uscc(value: str) -> None:
         )
     if not code[2:8].isdigit():
         raise ValidationError(
-            _("Characters 3 to 8 of the unified social credit code are the region code and must be digits."),
+            _(
+                "Characters 3 to 8 of the unified social credit code are the region code and must be digits."
+            ),
             code="uscc_region",
         )
     if uscc_check_character(code[:17]) != code[17]:
         raise ValidationError(
-            _("The check character of this unified social credit code is wrong; please check the code."),
+            _(
+                "The check character of this unified social credit code is wrong; please check the code."
+            ),
             code="uscc_check",
         )
 

@@ -32,7 +32,9 @@ def _overrides(start: date, end: date) -> dict[date, bool]:
     from petitions.models import CalendarOverride
 
     return dict(
-        CalendarOverride.objects.filter(date__range=(start, end)).values_list("date", "is_working_day")
+        CalendarOverride.objects.filter(date__range=(start, end)).values_list(
+            "date", "is_working_day"
+        )
     )
 
 
@@ -112,9 +114,7 @@ def working_days_between(a: date, b: date) -> int:
     if b < a:
         return -working_days_between(b, a)
     cal = Calendar(a + timedelta(days=1), b)
-    return sum(
-        1 for i in range(1, (b - a).days + 1) if cal.is_working_day(a + timedelta(days=i))
-    )
+    return sum(1 for i in range(1, (b - a).days + 1) if cal.is_working_day(a + timedelta(days=i)))
 
 
 def working_days(start: date, end: date) -> Iterable[date]:

@@ -1,6 +1,10 @@
 import os
+from dataclasses import dataclass
 
 import pytest
+
+from petitions.models import Enterprise, OrgUnit, Role, Theme, UnitKind, User
+from tests.factories import EnterpriseFactory, OrgUnitFactory, firm_user, member
 
 # Playwright's sync API runs an event loop in the test thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -9,3 +13,76 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@dataclass
+class World:
+    """One city with a district; in each, the people of every role, and firms (STYLE C9: owner, member, outsider)."""
+
+    city: OrgUnit
+    district: OrgUnit
+    other_city: OrgUnit
+    task_force_unit: OrgUnit
+    leaders_unit: OrgUnit
+    supervision_unit: OrgUnit
+    dept: OrgUnit
+    other_dept: OrgUnit
+    district_dept: OrgUnit
+    foreign_dept: OrgUnit
+    staff: User
+    leader: User
+    supervisor: User
+    handler: User
+    other_handler: User
+    district_gov_handler: User
+    district_handler: User
+    foreign_staff: User
+    firm: Enterprise
+    firm_user: User
+    colleague: User
+    other_firm: Enterprise
+    other_firm_user: User
+    theme: Theme
+
+
+@pytest.fixture
+def world(db) -> World:
+    city = OrgUnitFactory(name="汕头市", kind=UnitKind.CITY)
+    district = OrgUnitFactory(name="龙湖区", kind=UnitKind.DISTRICT, parent=city)
+    other_city = OrgUnitFactory(name="河源市", kind=UnitKind.CITY)
+    task_force_unit = OrgUnitFactory(name="市政企直通车工作专班", kind=UnitKind.TASK_FORCE, parent=city)
+    leaders_unit = OrgUnitFactory(name="市政府领导", kind=UnitKind.LEADERSHIP, parent=city)
+    supervision_unit = OrgUnitFactory(name="市政府督查室", kind=UnitKind.SUPERVISION, parent=city)
+    dept = OrgUnitFactory(name="市工业和信息化局", parent=city)
+    other_dept = OrgUnitFactory(name="市自然资源局", parent=city)
+    district_dept = OrgUnitFactory(name="龙湖区市场监管局", parent=district)
+    foreign_dept = OrgUnitFactory(name="河源市工信局", parent=other_city)
+    foreign_tf = OrgUnitFactory(name="河源市工作专班", kind=UnitKind.TASK_FORCE, parent=other_city)
+    firm = EnterpriseFactory(jurisdiction=city)
+    other_firm = EnterpriseFactory(jurisdiction=city)
+    return World(
+        city=city,
+        district=district,
+        other_city=other_city,
+        task_force_unit=task_force_unit,
+        leaders_unit=leaders_unit,
+        supervision_unit=supervision_unit,
+        dept=dept,
+        other_dept=other_dept,
+        district_dept=district_dept,
+        foreign_dept=foreign_dept,
+        staff=member(task_force_unit, Role.TASK_FORCE, username="staff"),
+        leader=member(leaders_unit, Role.LEADER, username="leader"),
+        supervisor=member(supervision_unit, Role.SUPERVISOR, username="supervisor"),
+        handler=member(dept, Role.HANDLER, username="handler"),
+        other_handler=member(other_dept, Role.HANDLER, username="other_handler"),
+        district_gov_handler=member(district, Role.HANDLER, username="district_gov"),
+        district_handler=member(district_dept, Role.HANDLER, username="district_handler"),
+        foreign_staff=member(foreign_tf, Role.TASK_FORCE, username="foreign_staff"),
+        firm=firm,
+        firm_user=firm_user(firm, username="firm"),
+        colleague=firm_user(firm, username="colleague"),
+        other_firm=other_firm,
+        other_firm_user=firm_user(other_firm, username="other_firm"),
+        theme=Theme.objects.get(code="financing"),
+    )

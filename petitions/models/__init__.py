@@ -80,8 +80,8 @@ __all__ = [
     "State",
     "Step",
     "Theme",
-    "TimeLimitPolicy",
     "Tier",
+    "TimeLimitPolicy",
     "UnitKind",
     "User",
 ]

@@ -90,8 +90,11 @@ class RejectReason(models.TextChoices):
     SECRETS = "secrets", _("Involves state secrets, trade secrets or personal privacy")
     MILITARY = "military", _("Military or national-security matter")
     NON_GOVERNMENT = "non_government", _("Function of a non-government body")
-    OTHER_PROCEDURE = "other_procedure", _(
-        "In litigation, arbitration, review, petition-letter, supervision or disclosure procedures"
+    OTHER_PROCEDURE = (
+        "other_procedure",
+        _(
+            "In litigation, arbitration, review, petition-letter, supervision or disclosure procedures"
+        ),
     )
     CONCLUDED = "concluded", _("Already lawfully concluded, raised again on the same grounds")
     EMERGENCY = "emergency", _("Emergency for 110, 119, 120 or 122")

@@ -87,13 +87,13 @@ class Enterprise(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def clean(self) -> None:
-        super().clean()
-        if self.uscc:
-            self.uscc = normalise_uscc(self.uscc)
-
     def save(self, *args: object, **kwargs: object) -> None:
         # The code is stored upper-case so uniqueness cannot be dodged by case.
         if self.uscc:
             self.uscc = normalise_uscc(self.uscc)
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.uscc:
+            self.uscc = normalise_uscc(self.uscc)

@@ -58,7 +58,9 @@ class OrgUnit(models.Model):
         verbose_name_plural = _("organisation units")
         ordering = ["kind", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["parent", "name"], name="orgunit_unique_name_in_parent"),
+            models.UniqueConstraint(
+                fields=["parent", "name"], name="orgunit_unique_name_in_parent"
+            ),
         ]
 
     def __str__(self) -> str:

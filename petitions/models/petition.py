@@ -60,7 +60,9 @@ class PetitionQuerySet(models.QuerySet):
 
     def handled_by(self, unit: OrgUnit) -> PetitionQuerySet:
         """Petitions a unit leads, is asked to confirm, or co-handles."""
-        co = Petition.co_units.through.objects.filter(petition_id=OuterRef("pk"), orgunit_id=unit.pk)
+        co = Petition.co_units.through.objects.filter(
+            petition_id=OuterRef("pk"), orgunit_id=unit.pk
+        )
         return self.filter(Q(lead_unit=unit) | Q(proposed_unit=unit) | Exists(co))
 
     def visible_to(self, user: User) -> PetitionQuerySet:
@@ -101,18 +103,30 @@ class Petition(ConcurrentTransitionMixin, models.Model):
         _("channel reference"),
         max_length=50,
         blank=True,
-        help_text=_("E.g. the 12345 ticket number; keeps a re-imported ticket from being registered twice."),
+        help_text=_(
+            "E.g. the 12345 ticket number; keeps a re-imported ticket from being registered twice."
+        ),
     )
     received_at = models.DateTimeField(_("received at"))
     type = models.CharField(_("type"), max_length=20, choices=PetitionType.choices)
     theme = models.ForeignKey(
         Theme, verbose_name=_("theme"), null=True, blank=True, on_delete=models.PROTECT
     )
-    scope_class = models.CharField(_("overall or departmental"), max_length=20, choices=ScopeClass.choices, blank=True)
-    demand_class = models.CharField(_("common or individual"), max_length=20, choices=DemandClass.choices, blank=True)
-    nature_class = models.CharField(_("policy or procedure"), max_length=20, choices=NatureClass.choices, blank=True)
-    age_class = models.CharField(_("existing or new"), max_length=20, choices=AgeClass.choices, blank=True)
-    tier = models.CharField(_("handling tier"), max_length=20, choices=Tier.choices, default=Tier.GENERAL)
+    scope_class = models.CharField(
+        _("overall or departmental"), max_length=20, choices=ScopeClass.choices, blank=True
+    )
+    demand_class = models.CharField(
+        _("common or individual"), max_length=20, choices=DemandClass.choices, blank=True
+    )
+    nature_class = models.CharField(
+        _("policy or procedure"), max_length=20, choices=NatureClass.choices, blank=True
+    )
+    age_class = models.CharField(
+        _("existing or new"), max_length=20, choices=AgeClass.choices, blank=True
+    )
+    tier = models.CharField(
+        _("handling tier"), max_length=20, choices=Tier.choices, default=Tier.GENERAL
+    )
     title = models.CharField(_("title"), max_length=200)
     content = models.TextField(_("content"))
     request = models.TextField(_("what the enterprise asks for"), blank=True)
@@ -147,7 +161,9 @@ class Petition(ConcurrentTransitionMixin, models.Model):
         blank=True,
         related_name="co_handled_petitions",
     )
-    reject_reason = models.CharField(_("reason not accepted"), max_length=20, choices=RejectReason.choices, blank=True)
+    reject_reason = models.CharField(
+        _("reason not accepted"), max_length=20, choices=RejectReason.choices, blank=True
+    )
     reject_explanation = models.TextField(_("explanation to the enterprise"), blank=True)
     duplicate_of = models.ForeignKey(
         "self",
@@ -169,7 +185,9 @@ class Petition(ConcurrentTransitionMixin, models.Model):
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     leader_instruction = models.TextField(_("leader's instruction"), blank=True)
     transfer_letter_no = models.CharField(_("transfer letter number"), max_length=30, blank=True)
-    transfer_letter_issued_at = models.DateTimeField(_("transfer letter issued at"), null=True, blank=True)
+    transfer_letter_issued_at = models.DateTimeField(
+        _("transfer letter issued at"), null=True, blank=True
+    )
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     contacted_at = models.DateTimeField(_("contacted at"), null=True, blank=True)

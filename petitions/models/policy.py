@@ -59,7 +59,9 @@ class TimeLimitPolicy(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="time_limits",
-        help_text=_("Leave empty for the default that applies wherever no jurisdiction sets its own."),
+        help_text=_(
+            "Leave empty for the default that applies wherever no jurisdiction sets its own."
+        ),
     )
     rule = models.CharField(_("rule"), max_length=30, choices=LimitRule.choices)
     amount = models.PositiveSmallIntegerField(_("amount"))

@@ -15,7 +15,10 @@ class Deadline(models.Model):
     """One step's time limit: computed once from its start, stored, moved only by extensions."""
 
     petition = models.ForeignKey(
-        "petitions.Petition", verbose_name=_("petition"), on_delete=models.CASCADE, related_name="deadlines"
+        "petitions.Petition",
+        verbose_name=_("petition"),
+        on_delete=models.CASCADE,
+        related_name="deadlines",
     )
     step = models.CharField(_("step"), max_length=20, choices=Step.choices)
     rule = models.CharField(_("rule"), max_length=30, choices=LimitRule.choices)
@@ -44,7 +47,9 @@ class Deadline(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["due_on"], condition=Q(closed_at__isnull=True), name="deadline_open_due"),
+            models.Index(
+                fields=["due_on"], condition=Q(closed_at__isnull=True), name="deadline_open_due"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -65,7 +70,10 @@ class PetitionEvent(models.Model):
     """The timeline: who did what, when, from which state to which, and whether the firm sees it."""
 
     petition = models.ForeignKey(
-        "petitions.Petition", verbose_name=_("petition"), on_delete=models.CASCADE, related_name="events"
+        "petitions.Petition",
+        verbose_name=_("petition"),
+        on_delete=models.CASCADE,
+        related_name="events",
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -101,14 +109,21 @@ def attachment_path(instance: Attachment, filename: str) -> str:
 
 class Attachment(models.Model):
     petition = models.ForeignKey(
-        "petitions.Petition", verbose_name=_("petition"), on_delete=models.CASCADE, related_name="attachments"
+        "petitions.Petition",
+        verbose_name=_("petition"),
+        on_delete=models.CASCADE,
+        related_name="attachments",
     )
     file = models.FileField(_("file"), upload_to=attachment_path)
     original_name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveIntegerField(_("size in bytes"))
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     unit = models.ForeignKey(
         "petitions.OrgUnit",
@@ -142,14 +157,22 @@ class ContactRecord(models.Model):
     """The lead unit's first contact with the firm, due 1 working day after the letter (004 三(三))."""
 
     petition = models.ForeignKey(
-        "petitions.Petition", verbose_name=_("petition"), on_delete=models.CASCADE, related_name="contacts"
+        "petitions.Petition",
+        verbose_name=_("petition"),
+        on_delete=models.CASCADE,
+        related_name="contacts",
     )
-    unit = models.ForeignKey("petitions.OrgUnit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        "petitions.OrgUnit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
     contacted_at = models.DateTimeField(_("contacted at"))
     method = models.CharField(_("method"), max_length=20, choices=ContactMethod.choices)
     summary = models.TextField(_("summary"))
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
@@ -166,11 +189,19 @@ class ProgressReport(models.Model):
     """Weekly progress while unresolved, due every Thursday (004 三(四))."""
 
     petition = models.ForeignKey(
-        "petitions.Petition", verbose_name=_("petition"), on_delete=models.CASCADE, related_name="progress_reports"
+        "petitions.Petition",
+        verbose_name=_("petition"),
+        on_delete=models.CASCADE,
+        related_name="progress_reports",
     )
-    unit = models.ForeignKey("petitions.OrgUnit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        "petitions.OrgUnit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     text = models.TextField(_("progress"))
     week_thursday = models.DateField(_("reporting Thursday"), db_index=True)
@@ -195,15 +226,27 @@ class Extension(models.Model):
     """延期: reason required, at most two per petition, approved by the task force (002 二(四))."""
 
     petition = models.ForeignKey(
-        "petitions.Petition", verbose_name=_("petition"), on_delete=models.CASCADE, related_name="extensions"
+        "petitions.Petition",
+        verbose_name=_("petition"),
+        on_delete=models.CASCADE,
+        related_name="extensions",
     )
-    unit = models.ForeignKey("petitions.OrgUnit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        "petitions.OrgUnit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     reason = models.TextField(_("reason"))
-    amount = models.PositiveSmallIntegerField(_("extra time"), help_text=_("In the unit of the reply limit."))
-    status = models.CharField(_("status"), max_length=20, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING)
+    amount = models.PositiveSmallIntegerField(
+        _("extra time"), help_text=_("In the unit of the reply limit.")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("decided by"),
@@ -242,11 +285,22 @@ class PetitionReturn(models.Model):
     """退回 by a proposed unit, reviewed by the task force (004 三(二); SPEC §10)."""
 
     petition = models.ForeignKey(
-        "petitions.Petition", verbose_name=_("petition"), on_delete=models.CASCADE, related_name="returns"
+        "petitions.Petition",
+        verbose_name=_("petition"),
+        on_delete=models.CASCADE,
+        related_name="returns",
     )
-    unit = models.ForeignKey("petitions.OrgUnit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="returns")
+    unit = models.ForeignKey(
+        "petitions.OrgUnit",
+        verbose_name=_("unit"),
+        on_delete=models.PROTECT,
+        related_name="returns",
+    )
     returned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("returned by"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("returned by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     reason_code = models.CharField(_("reason"), max_length=20, choices=ReturnReason.choices)
     reason = models.TextField(_("explanation"))
@@ -258,7 +312,9 @@ class PetitionReturn(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    decision = models.CharField(_("decision"), max_length=20, choices=ReturnDecision.choices, default=ReturnDecision.PENDING)
+    decision = models.CharField(
+        _("decision"), max_length=20, choices=ReturnDecision.choices, default=ReturnDecision.PENDING
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("decided by"),
@@ -287,11 +343,19 @@ class ReplyKind(models.TextChoices):
 
 class Reply(models.Model):
     petition = models.ForeignKey(
-        "petitions.Petition", verbose_name=_("petition"), on_delete=models.CASCADE, related_name="replies"
+        "petitions.Petition",
+        verbose_name=_("petition"),
+        on_delete=models.CASCADE,
+        related_name="replies",
     )
-    unit = models.ForeignKey("petitions.OrgUnit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        "petitions.OrgUnit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     kind = models.CharField(_("kind"), max_length=20, choices=ReplyKind.choices)
     text = models.TextField(_("text"))
@@ -315,17 +379,27 @@ class Evaluation(models.Model):
     """满意 / 基本满意 / 不满意, given by the firm or recorded on a revisit (004 三(六); 000 四(八))."""
 
     petition = models.ForeignKey(
-        "petitions.Petition", verbose_name=_("petition"), on_delete=models.CASCADE, related_name="evaluations"
+        "petitions.Petition",
+        verbose_name=_("petition"),
+        on_delete=models.CASCADE,
+        related_name="evaluations",
     )
     rating = models.CharField(_("rating"), max_length=20, choices=Rating.choices)
     comment = models.TextField(_("comment"), blank=True)
     source = models.CharField(_("source"), max_length=20, choices=EvaluationSource.choices)
-    method = models.CharField(_("revisit method"), max_length=20, choices=ContactMethod.choices, blank=True)
+    method = models.CharField(
+        _("revisit method"), max_length=20, choices=ContactMethod.choices, blank=True
+    )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     is_valid = models.BooleanField(
-        _("valid"), default=True, help_text=_("Only valid evaluations count in the satisfaction rate.")
+        _("valid"),
+        default=True,
+        help_text=_("Only valid evaluations count in the satisfaction rate."),
     )
     created_at = models.DateTimeField(_("at"), auto_now_add=True)
 

@@ -1,0 +1,10 @@
+"""Thin Celery tasks: each takes ids and calls one function (STYLE C7)."""
+
+from celery import shared_task
+
+from petitions import notify
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
+def send_event_notice(event_id: int) -> int:
+    return notify.send_event_notice(event_id)

@@ -1,0 +1,816 @@
+"""Every business action on a petition: one atomic, keyword-only function per verb (STYLE C1).
+
+Each function checks who may act (petitions/access.py), locks the row, fires one FSM transition,
+opens and closes the deadlines the move implies (petitions/deadlines.py), writes one timeline event
+and leaves notifications to `transaction.on_commit`. Nothing else changes `Petition.state`.
+
+States and transitions (SPEC §3–§4):
+
+    from               action                  to                  who
+    ---------------    --------------------    ----------------    -------------------------
+    (new)              register                registered          enterprise, task force
+    registered         withdraw                withdrawn           enterprise
+    registered         accept                  accepted            task force
+    registered         reject                  rejected            task force (reason code)
+    registered         mark_duplicate          duplicate           task force
+    accepted           propose                 proposed            task force
+    proposed           confirm                 confirmed           proposed unit
+    proposed           return_petition         returned            proposed unit (reason)
+    returned           review_return(uphold)   proposed            task force (new unit)
+    returned           review_return(overrule) confirmed           task force
+    confirmed          submit_for_approval     awaiting_approval   task force
+    awaiting_approval  approve                 confirmed           leader
+    awaiting_approval  send_back               confirmed           leader (instruction)
+    confirmed          issue_transfer_letter   assigned            task force (approval settled)
+    assigned           record_contact          in_progress         lead unit
+    in_progress        reply                   replied             lead unit
+    replied            evaluate(satisfied)     concluded           enterprise, task force
+    replied            evaluate(unsatisfied)   in_progress         enterprise, task force
+    replied            conclude                concluded           task force (note)
+    concluded, rejected, duplicate, withdrawn
+                       archive                 archived            task force
+
+Without a state change: report_progress, request_extension (≤ 2, reason), decide_extension,
+submit_opinion (co-handlers), record_contact again while in progress.
+
+Steps with limits (each an open `Deadline` while the step is owed):
+triage (registered/accepted/returned, task force) · confirm (proposed, unit) · issue_letter
+(confirmed, task force) · contact and reply (assigned/in progress, lead unit) · revisit (replied, task force).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed
+
+from petitions import access, deadlines, events, limits, workdays
+from petitions.exceptions import WorkflowError
+from petitions.models import (
+    Channel,
+    ContactRecord,
+    Enterprise,
+    Evaluation,
+    EvaluationSource,
+    Extension,
+    ExtensionStatus,
+    LimitRule,
+    OrgUnit,
+    Petition,
+    PetitionNumber,
+    PetitionReturn,
+    PetitionType,
+    ProgressReport,
+    Rating,
+    RejectReason,
+    Reply,
+    ReplyKind,
+    ReturnDecision,
+    ReturnReason,
+    Role,
+    State,
+    Step,
+    User,
+)
+from petitions.models.records import ContactMethod
+from petitions.tasks import send_event_notice
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _lock(petition_id: int) -> Petition:
+    try:
+        return (
+            Petition.objects.select_for_update(of=("self",))
+            .select_related("jurisdiction", "proposed_unit", "lead_unit", "enterprise")
+            .get(pk=petition_id)
+        )
+    except Petition.DoesNotExist:
+        raise WorkflowError(_("This petition does not exist.")) from None
+
+
+def _fire(petition: Petition, name: str, **kwargs: object) -> None:
+    """Fire a transition or explain, in the user's language, why it cannot happen now."""
+    method = getattr(petition, name)
+    if not can_proceed(method):
+        raise WorkflowError(
+            _("This cannot be done while the petition is “%(state)s”.")
+            % {"state": petition.get_state_display()},
+            code="invalid_transition",
+        )
+    method(**kwargs)
+
+
+def _required(text: str, message: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise WorkflowError(message, code="required")
+    return text
+
+
+def _notify(event_id: int) -> None:
+    send_event_notice.delay_on_commit(event_id)
+
+
+def _finish(
+    petition: Petition,
+    actor: User | None,
+    action: str,
+    before: str,
+    *,
+    note: str = "",
+    visible_to_firm: bool = False,
+) -> Petition:
+    deadlines.refresh_due(petition)
+    petition.save()
+    event = events.record(
+        petition, actor, action, before, note=note, visible_to_firm=visible_to_firm
+    )
+    if visible_to_firm:
+        _notify(event.pk)
+    return petition
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def _check_handling_unit(petition: Petition, unit: OrgUnit) -> None:
+    """A lead or co-handling unit is a department or lower government under the jurisdiction."""
+    if not unit.is_active or unit not in OrgUnit.objects.handling_units():
+        raise WorkflowError(
+            _("%(unit)s cannot handle petitions.") % {"unit": unit.name}, code="bad_unit"
+        )
+    if petition.jurisdiction_id not in (unit.pk, *[u.pk for u in unit.ancestors()]):
+        raise WorkflowError(
+            _("%(unit)s is not under the jurisdiction of this petition.") % {"unit": unit.name},
+            code="bad_unit",
+        )
+
+
+def next_number(year: int) -> str:
+    """ZQ2026-000123: the counter row is locked, so concurrent registrations never share a number."""
+    PetitionNumber.objects.get_or_create(year=year)
+    counter = PetitionNumber.objects.select_for_update().get(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"ZQ{year}-{counter.last:06d}"
+
+
+# --- intake (004 三(一); 004 二) -------------------------------------------------------------
+
+
+@transaction.atomic
+def register(
+    *,
+    actor: User,
+    enterprise: Enterprise,
+    channel: str,
+    type: str,
+    title: str,
+    content: str,
+    request: str = "",
+    theme_id: int | None = None,
+    received_at: datetime | None = None,
+    channel_ref: str = "",
+    publication_consent: bool = False,
+) -> Petition:
+    """受理登记: record the source, time received, content and firm; triage is due next."""
+    if actor.has_role(Role.ENTERPRISE):
+        if actor.enterprise_id != enterprise.pk:
+            raise WorkflowError(
+                _("You can only submit petitions for your own enterprise."), code="forbidden"
+            )
+        if channel != Channel.PORTAL:
+            raise WorkflowError(_("Enterprises submit through the web portal."), code="bad_channel")
+        received_at = timezone.now()
+    elif actor.has_role(Role.TASK_FORCE) and actor.unit_id:
+        if enterprise.jurisdiction_id not in access.jurisdiction_ids_under(actor.unit):
+            raise WorkflowError(
+                _("This enterprise is outside your jurisdiction."), code="forbidden"
+            )
+    else:
+        raise WorkflowError(
+            _("Only an enterprise or the task force may register a petition."), code="forbidden"
+        )
+    if channel not in Channel.values:
+        raise WorkflowError(_("Unknown channel."), code="bad_channel")
+    if type not in PetitionType.values:
+        raise WorkflowError(_("Unknown petition type."), code="bad_type")
+    received_at = received_at or timezone.now()
+    if received_at > timezone.now() + timedelta(minutes=5):
+        raise WorkflowError(_("The time received cannot be in the future."), code="future")
+    title = _required(title, _("A title is required."))
+    content = _required(content, _("The content is required."))
+    if channel_ref and Petition.objects.filter(channel=channel, channel_ref=channel_ref).exists():
+        raise WorkflowError(
+            _("A petition with reference %(ref)s from this channel is already registered.")
+            % {"ref": channel_ref},
+            code="duplicate_ref",
+        )
+    petition = Petition(
+        number=next_number(timezone.localtime(received_at).year),
+        enterprise=enterprise,
+        submitted_by=actor,
+        channel=channel,
+        channel_ref=channel_ref,
+        received_at=received_at,
+        type=type,
+        theme_id=theme_id,
+        title=title,
+        content=content,
+        request=(request or "").strip(),
+        publication_consent=publication_consent,
+        jurisdiction=enterprise.jurisdiction,
+    )
+    petition.save()
+    deadlines.open_step(
+        petition, step=Step.TRIAGE, rule=LimitRule.TRIAGE, start=timezone.localdate(received_at)
+    )
+    return _finish(petition, actor, "register", "", visible_to_firm=True)
+
+
+@transaction.atomic
+def withdraw(*, petition_id: int, actor: User, note: str = "") -> Petition:
+    """The firm withdraws before acceptance."""
+    petition = _lock(petition_id)
+    access.require_enterprise_member(actor, petition)
+    before = petition.state
+    _fire(petition, "withdraw")
+    deadlines.close_all(petition, at=timezone.now())
+    return _finish(petition, actor, "withdraw", before, note=note.strip(), visible_to_firm=True)
+
+
+@transaction.atomic
+def accept(
+    *,
+    petition_id: int,
+    actor: User,
+    type: str | None = None,
+    theme_id: int | None = None,
+    classification: dict[str, str] | None = None,
+    tier: str | None = None,
+    note: str = "",
+) -> Petition:
+    """Accept into scope (004 二), settling type, theme and classification; propose a unit next."""
+    petition = _lock(petition_id)
+    access.require_task_force(actor, petition)
+    if type and type not in PetitionType.values:
+        raise WorkflowError(_("Unknown petition type."), code="bad_type")
+    classification = classification or {}
+    if set(classification) - {"scope_class", "demand_class", "nature_class", "age_class"}:
+        raise WorkflowError(_("Unknown classification."), code="bad_class")
+    if not (theme_id or petition.theme_id):
+        raise WorkflowError(_("Choose a theme before accepting."), code="theme_required")
+    before = petition.state
+    _fire(petition, "accept", at=timezone.now())
+    petition.type = type or petition.type
+    petition.theme_id = theme_id or petition.theme_id
+    for field, value in classification.items():
+        setattr(petition, field, value)
+    petition.tier = tier or petition.tier
+    return _finish(petition, actor, "accept", before, note=note.strip(), visible_to_firm=True)
+
+
+@transaction.atomic
+def reject(*, petition_id: int, actor: User, reason: str, explanation: str) -> Petition:
+    """Not accepted, with one of the ten reason codes and an explanation the firm reads (004 二)."""
+    petition = _lock(petition_id)
+    access.require_task_force(actor, petition)
+    if reason not in RejectReason.values:
+        raise WorkflowError(
+            _("Choose one of the reasons for not accepting."), code="reason_required"
+        )
+    explanation = _required(explanation, _("Explain to the enterprise why it is not accepted."))
+    before = petition.state
+    _fire(petition, "reject", reason=reason, explanation=explanation)
+    deadlines.close_all(petition, at=timezone.now())
+    note = f"{RejectReason(reason).label}：{explanation}"
+    return _finish(petition, actor, "reject", before, note=note, visible_to_firm=True)
+
+
+@transaction.atomic
+def mark_duplicate(*, petition_id: int, actor: User, original_id: int, note: str = "") -> Petition:
+    """重复件: linked to the original, whose handler receives it as supplementary material (004 二)."""
+    petition = _lock(petition_id)
+    access.require_task_force(actor, petition)
+    if original_id == petition.pk:
+        raise WorkflowError(_("A petition cannot duplicate itself."), code="bad_original")
+    original = Petition.objects.select_for_update().filter(pk=original_id).first()
+    if original is None or original.jurisdiction_id not in access.jurisdiction_ids_under(
+        actor.unit
+    ):
+        raise WorkflowError(_("The original petition was not found."), code="bad_original")
+    if original.state in (State.DUPLICATE, State.REJECTED, State.WITHDRAWN, State.REGISTERED):
+        raise WorkflowError(
+            _("The original must be a petition that was accepted; %(number)s is “%(state)s”.")
+            % {"number": original.number, "state": original.get_state_display()},
+            code="bad_original",
+        )
+    before = petition.state
+    _fire(petition, "mark_duplicate", original=original)
+    deadlines.close_all(petition, at=timezone.now())
+    events.record(
+        original,
+        actor,
+        "duplicate_received",
+        original.state,
+        note=_("%(number)s: %(content)s")
+        % {"number": petition.number, "content": petition.content},
+    )
+    message = _("Merged into %(number)s, which is already being handled.") % {
+        "number": original.number
+    }
+    return _finish(
+        petition,
+        actor,
+        "mark_duplicate",
+        before,
+        note=f"{message} {note}".strip(),
+        visible_to_firm=True,
+    )
+
+
+# --- assignment (004 三(二)) --------------------------------------------------------------------
+
+
+def _set_co_units(petition: Petition, unit: OrgUnit, co_units: Iterable[OrgUnit]) -> None:
+    co_units = list(co_units)
+    for co in co_units:
+        _check_handling_unit(petition, co)
+        if co.pk == unit.pk:
+            raise WorkflowError(_("The lead unit cannot also be a co-handler."), code="bad_unit")
+    petition.co_units.set(co_units)
+
+
+def _propose_to(petition: Petition, unit: OrgUnit, co_units: Iterable[OrgUnit]) -> None:
+    _check_handling_unit(petition, unit)
+    _set_co_units(petition, unit, co_units)
+    deadlines.close_step(petition, step=Step.TRIAGE, at=timezone.now())
+    deadlines.open_step(petition, step=Step.CONFIRM, rule=limits.confirm_rule(unit), start=_today())
+
+
+@transaction.atomic
+def propose(
+    *,
+    petition_id: int,
+    actor: User,
+    unit: OrgUnit,
+    co_units: Iterable[OrgUnit] = (),
+    note: str = "",
+) -> Petition:
+    """Propose the lead unit (and co-handlers); it must confirm within 1 working day (2 for districts)."""
+    petition = _lock(petition_id)
+    access.require_task_force(actor, petition)
+    if petition.state == State.RETURNED:
+        raise WorkflowError(_("Review the return first."), code="return_pending")
+    before = petition.state
+    _fire(petition, "propose", unit=unit)
+    _propose_to(petition, unit, co_units)
+    note = (_("Proposed to %(unit)s.") % {"unit": unit.name} + " " + note.strip()).strip()
+    return _finish(petition, actor, "propose", before, note=note)
+
+
+@transaction.atomic
+def confirm(*, petition_id: int, actor: User) -> Petition:
+    """签收 by the proposed unit; the task force then issues the transfer letter."""
+    petition = _lock(petition_id)
+    access.require_proposed_unit(actor, petition)
+    before = petition.state
+    _fire(petition, "confirm", at=timezone.now())
+    deadlines.close_step(petition, step=Step.CONFIRM, at=timezone.now())
+    deadlines.open_step(
+        petition, step=Step.ISSUE_LETTER, rule=LimitRule.ISSUE_LETTER, start=_today()
+    )
+    return _finish(petition, actor, "confirm", before)
+
+
+@transaction.atomic
+def return_petition(
+    *,
+    petition_id: int,
+    actor: User,
+    reason_code: str,
+    reason: str,
+    suggested_unit: OrgUnit | None = None,
+) -> PetitionReturn:
+    """退回 with a standard reason; the task force reviews it (SPEC §10)."""
+    petition = _lock(petition_id)
+    access.require_proposed_unit(actor, petition)
+    if reason_code not in ReturnReason.values:
+        raise WorkflowError(_("Choose a reason for the return."), code="reason_required")
+    reason = _required(reason, _("Explain why the petition is returned."))
+    before = petition.state
+    _fire(petition, "return_to_task_force")
+    deadlines.close_step(petition, step=Step.CONFIRM, at=timezone.now())
+    deadlines.open_step(petition, step=Step.TRIAGE, rule=LimitRule.TRIAGE, start=_today())
+    record = PetitionReturn.objects.create(
+        petition=petition,
+        unit=actor.unit,
+        returned_by=actor,
+        reason_code=reason_code,
+        reason=reason,
+        suggested_unit=suggested_unit,
+    )
+    _finish(petition, actor, "return", before, note=f"{ReturnReason(reason_code).label}：{reason}")
+    return record
+
+
+@transaction.atomic
+def review_return(
+    *,
+    petition_id: int,
+    actor: User,
+    uphold: bool,
+    unit: OrgUnit | None = None,
+    co_units: Iterable[OrgUnit] = (),
+    note: str = "",
+) -> Petition:
+    """Uphold the return and reassign to another unit, or overrule it so the unit keeps the case."""
+    petition = _lock(petition_id)
+    access.require_task_force(actor, petition)
+    pending = petition.returns.filter(decision=ReturnDecision.PENDING).select_related("unit").last()
+    if petition.state != State.RETURNED or pending is None:
+        raise WorkflowError(_("There is no return to review."), code="invalid_transition")
+    now = timezone.now()
+    before = petition.state
+    if uphold:
+        if unit is None:
+            raise WorkflowError(_("Choose the unit to reassign to."), code="unit_required")
+        if unit.pk == pending.unit_id:
+            raise WorkflowError(
+                _("The return is upheld, so choose a unit other than the one that returned it."),
+                code="bad_unit",
+            )
+        _fire(petition, "propose", unit=unit)
+        _propose_to(petition, unit, co_units)
+        pending.decision = ReturnDecision.UPHELD
+        action = "uphold_return"
+        message = _("Reassigned from %(old)s to %(new)s.") % {
+            "old": pending.unit.name,
+            "new": unit.name,
+        }
+    else:
+        _fire(petition, "overrule_return", at=now)
+        deadlines.close_step(petition, step=Step.TRIAGE, at=now)
+        deadlines.open_step(
+            petition, step=Step.ISSUE_LETTER, rule=LimitRule.ISSUE_LETTER, start=_today()
+        )
+        pending.decision = ReturnDecision.OVERRULED
+        action = "overrule_return"
+        message = _("%(unit)s keeps the case.") % {"unit": pending.unit.name}
+    pending.decided_by, pending.decided_at, pending.decision_note = actor, now, note.strip()
+    pending.save()
+    return _finish(petition, actor, action, before, note=f"{message} {note}".strip())
+
+
+@transaction.atomic
+def submit_for_approval(*, petition_id: int, actor: User, leader: User, note: str = "") -> Petition:
+    """呈批: a petition that needs a city leader's coordination goes to the leader first (004 三(二))."""
+    petition = _lock(petition_id)
+    access.require_task_force(actor, petition)
+    if not leader.has_role(Role.LEADER) or leader.unit_id is None:
+        raise WorkflowError(_("Choose a leader."), code="leader_required")
+    if petition.jurisdiction_id not in access.jurisdiction_ids_under(leader.unit):
+        raise WorkflowError(
+            _("This leader does not cover the petition's jurisdiction."), code="leader_required"
+        )
+    before = petition.state
+    _fire(petition, "submit_for_approval", leader=leader)
+    # The leader's time is not the task force's: pause its letter deadline until the decision.
+    deadlines.close_step(petition, step=Step.ISSUE_LETTER, at=timezone.now())
+    return _finish(petition, actor, "submit_for_approval", before, note=note.strip())
+
+
+@transaction.atomic
+def approve(*, petition_id: int, actor: User, instruction: str = "") -> Petition:
+    petition = _lock(petition_id)
+    access.require_leader(actor, petition)
+    before = petition.state
+    _fire(petition, "approve", at=timezone.now(), instruction=instruction.strip())
+    deadlines.open_step(
+        petition, step=Step.ISSUE_LETTER, rule=LimitRule.ISSUE_LETTER, start=_today()
+    )
+    return _finish(petition, actor, "approve", before, note=instruction.strip())
+
+
+@transaction.atomic
+def send_back(*, petition_id: int, actor: User, instruction: str) -> Petition:
+    """The leader sends it back with an instruction; the task force adjusts and resubmits."""
+    petition = _lock(petition_id)
+    access.require_leader(actor, petition)
+    instruction = _required(instruction, _("Write the instruction for the task force."))
+    before = petition.state
+    _fire(petition, "send_back", instruction=instruction)
+    deadlines.open_step(
+        petition, step=Step.ISSUE_LETTER, rule=LimitRule.ISSUE_LETTER, start=_today()
+    )
+    return _finish(petition, actor, "send_back", before, note=instruction)
+
+
+@transaction.atomic
+def issue_transfer_letter(*, petition_id: int, actor: User, note: str = "") -> Petition:
+    """《转办函》: the lead unit contacts the firm within 1 working day and replies within the type's limit."""
+    petition = _lock(petition_id)
+    access.require_task_force(actor, petition)
+    if petition.state == State.CONFIRMED and not petition.approval_settled():
+        raise WorkflowError(
+            _("A leader must approve this petition first."), code="approval_required"
+        )
+    before = petition.state
+    now = timezone.now()
+    _fire(petition, "issue_transfer_letter", letter_no=f"ZB{petition.number[2:]}", at=now)
+    deadlines.close_step(petition, step=Step.ISSUE_LETTER, at=now)
+    deadlines.open_step(petition, step=Step.CONTACT, rule=LimitRule.CONTACT, start=_today())
+    deadlines.open_step(
+        petition, step=Step.REPLY, rule=limits.reply_rule(petition.type), start=_today()
+    )
+    message = _("Assigned to %(unit)s.") % {"unit": petition.lead_unit.name}
+    return _finish(
+        petition,
+        actor,
+        "issue_transfer_letter",
+        before,
+        note=f"{message} {note}".strip(),
+        visible_to_firm=True,
+    )
+
+
+# --- handling (004 三(三)–(四); 002 二(四)) ------------------------------------------------------
+
+
+@transaction.atomic
+def record_contact(
+    *, petition_id: int, actor: User, contacted_at: datetime, method: str, summary: str
+) -> ContactRecord:
+    """The lead unit contacts the firm and learns the details; handling starts."""
+    petition = _lock(petition_id)
+    access.require_lead_unit(actor, petition)
+    if method not in ContactMethod.values:
+        raise WorkflowError(_("Choose how the enterprise was contacted."), code="method_required")
+    if contacted_at > timezone.now() + timedelta(minutes=5):
+        raise WorkflowError(_("The contact time cannot be in the future."), code="future")
+    summary = _required(summary, _("Summarise the contact."))
+    before = petition.state
+    if petition.state == State.ASSIGNED:
+        _fire(petition, "record_contact", at=contacted_at)
+        deadlines.close_step(petition, step=Step.CONTACT, at=contacted_at)
+    elif petition.state != State.IN_PROGRESS:
+        raise WorkflowError(
+            _("This cannot be done while the petition is “%(state)s”.")
+            % {"state": petition.get_state_display()},
+            code="invalid_transition",
+        )
+    record = ContactRecord.objects.create(
+        petition=petition,
+        unit=actor.unit,
+        contacted_at=contacted_at,
+        method=method,
+        summary=summary,
+        recorded_by=actor,
+    )
+    _finish(petition, actor, "record_contact", before, note=summary, visible_to_firm=True)
+    return record
+
+
+def _require_handling(petition: Petition) -> None:
+    if petition.state not in (State.ASSIGNED, State.IN_PROGRESS):
+        raise WorkflowError(
+            _("This cannot be done while the petition is “%(state)s”.")
+            % {"state": petition.get_state_display()},
+            code="invalid_transition",
+        )
+
+
+def reporting_thursday(on: date) -> date:
+    """The Thursday a report made on `on` counts for: that day or the next Thursday (004 三(四))."""
+    return on + timedelta(days=(3 - on.weekday()) % 7)
+
+
+@transaction.atomic
+def report_progress(*, petition_id: int, actor: User, text: str) -> ProgressReport:
+    """Weekly progress while unresolved, due every Thursday (004 三(四))."""
+    petition = _lock(petition_id)
+    access.require_lead_unit(actor, petition)
+    _require_handling(petition)
+    text = _required(text, _("Describe the progress."))
+    report = ProgressReport.objects.create(
+        petition=petition,
+        unit=actor.unit,
+        author=actor,
+        text=text,
+        week_thursday=reporting_thursday(_today()),
+    )
+    _finish(petition, actor, "report_progress", petition.state, note=text, visible_to_firm=True)
+    return report
+
+
+@transaction.atomic
+def request_extension(*, petition_id: int, actor: User, reason: str, amount: int) -> Extension:
+    """延期: a stated reason, at most twice per petition (002 二(四)); the task force decides."""
+    petition = _lock(petition_id)
+    access.require_lead_unit(actor, petition)
+    _require_handling(petition)
+    reason = _required(reason, _("An extension needs a reason."))
+    if not 1 <= amount <= 60:
+        raise WorkflowError(_("Ask for between 1 and 60 more days."), code="bad_amount")
+    if petition.extensions.filter(status=ExtensionStatus.PENDING).exists():
+        raise WorkflowError(
+            _("An extension request is already waiting for a decision."), code="pending"
+        )
+    allowed = limits.max_extensions(petition.jurisdiction)
+    used = petition.extensions.filter(status=ExtensionStatus.APPROVED).count()
+    if used >= allowed:
+        raise WorkflowError(
+            _("This petition has already been extended %(n)d times, the most allowed.")
+            % {"n": used},
+            code="too_many",
+        )
+    extension = Extension.objects.create(
+        petition=petition, unit=actor.unit, requested_by=actor, reason=reason, amount=amount
+    )
+    _finish(petition, actor, "request_extension", petition.state, note=reason)
+    return extension
+
+
+@transaction.atomic
+def decide_extension(*, extension_id: int, actor: User, approve: bool, note: str = "") -> Extension:
+    extension = Extension.objects.select_for_update().filter(pk=extension_id).first()
+    if extension is None:
+        raise WorkflowError(_("This extension request does not exist."), code="missing")
+    petition = _lock(extension.petition_id)
+    access.require_task_force(actor, petition)
+    if extension.status != ExtensionStatus.PENDING:
+        raise WorkflowError(_("This extension request has already been decided."), code="decided")
+    now = timezone.now()
+    extension.decided_by, extension.decided_at, extension.decision_note = actor, now, note.strip()
+    if approve:
+        reply = deadlines.open_deadline(petition, Step.REPLY)
+        if reply is None:
+            raise WorkflowError(_("There is no open reply deadline to extend."), code="no_deadline")
+        extension.due_before, extension.due_after = deadlines.extend(reply, extension.amount)
+        extension.status = ExtensionStatus.APPROVED
+        petition.extension_count += 1
+        action = "approve_extension"
+        message = _("Reply now due on %(date)s. Reason: %(reason)s") % {
+            "date": f"{extension.due_after:%Y-%m-%d}",
+            "reason": extension.reason,
+        }
+    else:
+        extension.status = ExtensionStatus.DENIED
+        action = "deny_extension"
+        message = note.strip()
+    extension.save()
+    _finish(petition, actor, action, petition.state, note=message, visible_to_firm=approve)
+    return extension
+
+
+@transaction.atomic
+def submit_opinion(*, petition_id: int, actor: User, text: str) -> Reply:
+    """A co-handler's opinion goes to the lead unit, which consolidates (002 附件2 注1)."""
+    petition = _lock(petition_id)
+    access.require_co_unit(actor, petition)
+    _require_handling(petition)
+    text = _required(text, _("Write the opinion."))
+    opinion = Reply.objects.create(
+        petition=petition, unit=actor.unit, author=actor, kind=ReplyKind.OPINION, text=text
+    )
+    _finish(petition, actor, "submit_opinion", petition.state, note=text)
+    return opinion
+
+
+@transaction.atomic
+def reply(*, petition_id: int, actor: User, text: str) -> Reply:
+    """办理结果 to the firm and the task force; the revisit is due next (004 一(二))."""
+    petition = _lock(petition_id)
+    access.require_lead_unit(actor, petition)
+    text = _required(text, _("Write the reply to the enterprise."))
+    before = petition.state
+    now = timezone.now()
+    _fire(petition, "reply", at=now)
+    answer = Reply.objects.create(
+        petition=petition, unit=actor.unit, author=actor, kind=ReplyKind.REPLY, text=text
+    )
+    deadlines.close_step(petition, step=Step.REPLY, at=now)
+    deadlines.open_step(petition, step=Step.REVISIT, rule=LimitRule.REVISIT, start=_today())
+    _finish(petition, actor, "reply", before, note=text, visible_to_firm=True)
+    return answer
+
+
+# --- evaluation and close (004 三(六)–(七)) -----------------------------------------------------
+
+
+@transaction.atomic
+def evaluate(
+    *, petition_id: int, actor: User, rating: str, comment: str = "", method: str = ""
+) -> Evaluation:
+    """满意/基本满意 concludes; 不满意 sends the petition back for re-handling (004 四(一)1)."""
+    petition = _lock(petition_id)
+    access.require_enterprise_or_task_force(actor, petition)
+    if rating not in Rating.values:
+        raise WorkflowError(_("Choose a rating."), code="rating_required")
+    by_firm = actor.has_role(Role.ENTERPRISE)
+    if not by_firm and method not in ContactMethod.values:
+        raise WorkflowError(_("Record how the revisit was made."), code="method_required")
+    if rating == Rating.UNSATISFIED and not (comment or "").strip():
+        raise WorkflowError(_("Tell us what is still unresolved."), code="comment_required")
+    before = petition.state
+    now = timezone.now()
+    if rating == Rating.UNSATISFIED:
+        _fire(petition, "rehandle")
+        deadlines.close_step(petition, step=Step.REVISIT, at=now)
+        deadlines.open_step(
+            petition, step=Step.REPLY, rule=limits.reply_rule(petition.type), start=_today()
+        )
+        action = "rehandle"
+    else:
+        _fire(petition, "conclude", at=now)
+        deadlines.close_all(petition, at=now)
+        action = "conclude"
+    evaluation = Evaluation.objects.create(
+        petition=petition,
+        rating=rating,
+        comment=(comment or "").strip(),
+        source=EvaluationSource.FIRM if by_firm else EvaluationSource.REVISIT,
+        method="" if by_firm else method,
+        recorded_by=actor,
+    )
+    note = f"{Rating(rating).label}" + (f"：{evaluation.comment}" if evaluation.comment else "")
+    _finish(petition, actor, action, before, note=note, visible_to_firm=True)
+    return evaluation
+
+
+@transaction.atomic
+def conclude(*, petition_id: int, actor: User, note: str) -> Petition:
+    """The task force concludes a replied petition without a rating, e.g. the firm cannot be reached."""
+    petition = _lock(petition_id)
+    access.require_task_force(actor, petition)
+    note = _required(note, _("Explain why the petition is concluded without an evaluation."))
+    before = petition.state
+    now = timezone.now()
+    _fire(petition, "conclude", at=now)
+    deadlines.close_all(petition, at=now)
+    return _finish(petition, actor, "conclude", before, note=note, visible_to_firm=True)
+
+
+@transaction.atomic
+def archive(*, petition_id: int, actor: User) -> Petition:
+    """资料归档: every finished case is kept with its whole record (004 三(七))."""
+    petition = _lock(petition_id)
+    access.require_task_force(actor, petition)
+    before = petition.state
+    now = timezone.now()
+    _fire(petition, "archive", at=now)
+    deadlines.close_all(petition, at=now)
+    return _finish(petition, actor, "archive", before)
+
+
+# --- calendar (SPEC §5) ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def confirm_calendar_year(*, year: int, actor: User, source: str = "") -> int:
+    """Staff confirm a year's official schedule; open deadlines computed on the estimate are recomputed.
+
+    Returns how many deadlines moved; each move is recorded on its petition's timeline.
+    """
+    from petitions.models import CalendarYear, Deadline
+
+    if not (actor.is_superuser or actor.has_role(Role.TASK_FORCE)):
+        raise WorkflowError(_("Only the task force may confirm a calendar year."), code="forbidden")
+    if CalendarYear.objects.filter(year=year).exists():
+        raise WorkflowError(_("%(year)d is already confirmed.") % {"year": year}, code="confirmed")
+    CalendarYear.objects.create(
+        year=year, confirmed_at=timezone.now(), confirmed_by=actor, source=source.strip()
+    )
+    moved = 0
+    estimated = (
+        Deadline.objects.select_for_update()
+        .filter(closed_at__isnull=True, estimated=True)
+        .select_related("petition")
+        .order_by("petition_id", "pk")
+    )
+    for deadline in estimated:
+        if not (deadline.start_on.year <= year <= deadline.due_on.year + 1):
+            continue
+        before, after = deadlines.recompute(deadline)
+        if before == after:
+            continue
+        moved += 1
+        petition = _lock(deadline.petition_id)
+        note = _("%(step)s due date moved from %(before)s to %(after)s.") % {
+            "step": deadline.get_step_display(),
+            "before": f"{before:%Y-%m-%d}",
+            "after": f"{after:%Y-%m-%d}",
+        }
+        _finish(petition, actor, "recompute_deadline", petition.state, note=note)
+    return moved
+
+
+def working_days_left(due_on: date, on: date | None = None) -> int:
+    """Working days from `on` (default today) to `due_on`; negative when overdue."""
+    return workdays.working_days_between(on or _today(), due_on)

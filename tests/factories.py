@@ -1,0 +1,92 @@
+"""Deterministic test data (STYLE C9): sequences and fixed values, no random text."""
+
+import factory
+from django.utils import timezone
+
+from petitions.models import (
+    Channel,
+    Enterprise,
+    OrgUnit,
+    Petition,
+    PetitionType,
+    Role,
+    Theme,
+    UnitKind,
+    User,
+)
+from petitions.validators import uscc_check_character
+
+
+def make_uscc(n: int) -> str:
+    first17 = f"91440500{n:09d}"
+    return first17 + uscc_check_character(first17)
+
+
+class OrgUnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OrgUnit
+
+    name = factory.Sequence(lambda n: f"单位{n}")
+    kind = UnitKind.DEPARTMENT
+
+
+class CityFactory(OrgUnitFactory):
+    name = factory.Sequence(lambda n: f"测试市{n}")
+    kind = UnitKind.CITY
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.gov.cn")
+    password = factory.django.Password("pass-for-tests-1")
+
+
+class EnterpriseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Enterprise
+
+    uscc = factory.Sequence(make_uscc)
+    name = factory.Sequence(lambda n: f"测试企业{n}有限公司")
+    contact_name = "张经理"
+    contact_phone = "13800138000"
+    email = factory.Sequence(lambda n: f"firm{n}@example.com")
+    jurisdiction = factory.SubFactory(CityFactory)
+    is_verified = True
+
+
+class ThemeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Theme
+        django_get_or_create = ("code",)
+
+    code = "financing"
+    name = "融资"
+
+
+class PetitionFactory(factory.django.DjangoModelFactory):
+    """A petition as registered; tests of later states go through petitions/workflow.py."""
+
+    class Meta:
+        model = Petition
+
+    number = factory.Sequence(lambda n: f"ZQ2026-9{n:05d}")
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    channel = Channel.PORTAL
+    received_at = factory.LazyFunction(timezone.now)
+    type = PetitionType.COMPLAINT
+    theme = factory.SubFactory(ThemeFactory)
+    title = factory.Sequence(lambda n: f"诉求{n}")
+    content = "企业反映用电报装审批时间过长，影响投产。"
+    jurisdiction = factory.LazyAttribute(lambda o: o.enterprise.jurisdiction)
+
+
+def member(unit: OrgUnit, role: str, **kwargs: object) -> User:
+    return UserFactory(unit=unit, role=role, **kwargs)
+
+
+def firm_user(enterprise: Enterprise, **kwargs: object) -> User:
+    return UserFactory(enterprise=enterprise, role=Role.ENTERPRISE, **kwargs)
