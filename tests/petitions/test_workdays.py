@@ -1,7 +1,7 @@
 """Working days over the Chinese calendar (SPEC §5; 民法典 第二百零一条、第二百零三条).
 
-The 2026 facts below are the State Council schedule (国办发明电〔2025〕7号) as carried by the
-`holidays` package, checked day by day against it.
+The 2026 facts below are the State Council's 2026 holiday schedule as carried by the `holidays`
+package, checked day by day against it.
 """
 
 from datetime import date, timedelta
@@ -73,7 +73,13 @@ def test_a_2026_make_up_weekend_day_is_a_working_day(make_up_day):
 
 @pytest.mark.parametrize(
     "weekend_day",
-    [date(2026, 3, 7), date(2026, 3, 8), date(2026, 10, 11), date(2026, 10, 17), date(2026, 12, 27)],
+    [
+        date(2026, 3, 7),
+        date(2026, 3, 8),
+        date(2026, 10, 11),
+        date(2026, 10, 17),
+        date(2026, 12, 27),
+    ],
 )
 def test_an_ordinary_2026_weekend_day_is_a_rest_day(weekend_day):
     assert weekend_day.weekday() >= 5
@@ -325,14 +331,17 @@ def test_an_estimated_year_has_no_make_up_days():
     assert not any(is_working_day(d) for d in saturdays_2027)
 
 
-@pytest.mark.parametrize(("day", "estimated"), [
-    (date(2020, 1, 1), False),
-    (date(2026, 6, 1), False),
-    (date(2026, 12, 31), False),
-    (date(2019, 12, 31), True),
-    (date(2027, 1, 1), True),
-    (date(2030, 10, 1), True),
-])
+@pytest.mark.parametrize(
+    ("day", "estimated"),
+    [
+        (date(2020, 1, 1), False),
+        (date(2026, 6, 1), False),
+        (date(2026, 12, 31), False),
+        (date(2019, 12, 31), True),
+        (date(2027, 1, 1), True),
+        (date(2030, 10, 1), True),
+    ],
+)
 def test_a_day_is_estimated_unless_its_year_is_confirmed(day, estimated):
     assert is_estimated(day) is estimated
 
@@ -348,7 +357,7 @@ def test_a_span_into_an_unconfirmed_year_is_estimated():
 
 
 def test_confirming_a_year_ends_the_estimate():
-    CalendarYear.objects.create(year=2027, source="国办发明电〔2026〕")
+    CalendarYear.objects.create(year=2027, source="国务院办公厅2027年节假日安排")
 
     assert not is_estimated(date(2027, 1, 1))
     assert not span_is_estimated(date(2026, 12, 20), date(2027, 1, 10))
