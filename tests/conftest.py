@@ -50,7 +50,9 @@ def world(db) -> World:
     city = OrgUnitFactory(name="汕头市", kind=UnitKind.CITY)
     district = OrgUnitFactory(name="龙湖区", kind=UnitKind.DISTRICT, parent=city)
     other_city = OrgUnitFactory(name="河源市", kind=UnitKind.CITY)
-    task_force_unit = OrgUnitFactory(name="市政企直通车工作专班", kind=UnitKind.TASK_FORCE, parent=city)
+    task_force_unit = OrgUnitFactory(
+        name="市政企直通车工作专班", kind=UnitKind.TASK_FORCE, parent=city
+    )
     leaders_unit = OrgUnitFactory(name="市政府领导", kind=UnitKind.LEADERSHIP, parent=city)
     supervision_unit = OrgUnitFactory(name="市政府督查室", kind=UnitKind.SUPERVISION, parent=city)
     dept = OrgUnitFactory(name="市工业和信息化局", parent=city)
