@@ -82,4 +82,4 @@ messages: $(VENV)/.stamp-install
 
 clean:
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
-	rm -rf .pytest_cache .ruff_cache .coverage htmlcov staticfiles test-artifacts
+	rm -rf .pytest_cache .ruff_cache .hypothesis .coverage htmlcov staticfiles test-artifacts

@@ -20,6 +20,7 @@ from petitions.models import (
     LimitRule,
     LimitUnit,
     Petition,
+    PetitionEvent,
     PetitionReturn,
     PetitionType,
     Rating,
@@ -788,3 +789,78 @@ class TestVisibility:
         petition = flow.registered(world)
         with pytest.raises(PermissionDenied):
             workflow.accept(petition_id=petition.pk, actor=world.foreign_staff)
+
+
+class TestSmallRefusals:
+    def test_an_unknown_petition_is_a_clear_error(self, world):
+        with pytest.raises(WorkflowError):
+            workflow.accept(petition_id=987654, actor=world.staff)
+
+    def test_accept_refuses_unknown_types_and_classifications(self, world):
+        petition = flow.registered(world)
+        with pytest.raises(WorkflowError):
+            workflow.accept(petition_id=petition.pk, actor=world.staff, type="gossip")
+        with pytest.raises(WorkflowError):
+            workflow.accept(
+                petition_id=petition.pk, actor=world.staff, classification={"colour": "red"}
+            )
+        assert Petition.objects.get(pk=petition.pk).state == State.REGISTERED
+
+    def test_a_duplicate_of_an_unknown_or_foreign_petition_is_refused(self, world):
+        petition = flow.registered(world)
+        with pytest.raises(WorkflowError):
+            workflow.mark_duplicate(petition_id=petition.pk, actor=world.staff, original_id=987654)
+
+    def test_a_leader_of_another_city_cannot_be_asked_to_approve(self, world):
+        from tests.factories import member
+
+        foreign_leader = member(world.foreign_dept, "leader")
+        petition = flow.confirmed(world)
+        with pytest.raises(WorkflowError):
+            workflow.submit_for_approval(
+                petition_id=petition.pk, actor=world.staff, leader=foreign_leader
+            )
+
+    def test_contact_needs_a_method(self, world):
+        petition = flow.assigned(world)
+        with pytest.raises(WorkflowError):
+            workflow.record_contact(
+                petition_id=petition.pk,
+                actor=world.handler,
+                contacted_at=timezone.now(),
+                method="",
+                summary="x",
+            )
+
+    def test_an_unknown_extension_request_is_refused(self, world):
+        with pytest.raises(WorkflowError):
+            workflow.decide_extension(extension_id=987654, actor=world.staff, approve=True)
+
+    def test_an_extension_cannot_be_approved_after_the_reply(self, world):
+        petition = flow.in_progress(world)
+        ext = workflow.request_extension(
+            petition_id=petition.pk, actor=world.handler, reason="等待", amount=1
+        )
+        workflow.reply(petition_id=petition.pk, actor=world.handler, text="已办结")
+        with pytest.raises(WorkflowError) as exc:
+            workflow.decide_extension(extension_id=ext.pk, actor=world.staff, approve=True)
+        assert exc.value.code == "no_deadline"
+        assert Extension.objects.get(pk=ext.pk).status == ExtensionStatus.PENDING
+
+    def test_an_evaluation_needs_a_known_rating(self, world):
+        petition = flow.replied(world)
+        with pytest.raises(WorkflowError):
+            workflow.evaluate(petition_id=petition.pk, actor=world.firm_user, rating="meh")
+
+    def test_confirming_a_year_leaves_unaffected_and_unchanged_deadlines_alone(self, world):
+        with time_machine.travel(at(2026, 12, 31), tick=False):
+            crossing = flow.registered(world)
+        far = flow.registered(world)
+        Deadline.objects.filter(petition=far).update(
+            estimated=True, start_on=date(2030, 1, 2), due_on=date(2030, 1, 3)
+        )
+        events_before = PetitionEvent.objects.count()
+        assert workflow.confirm_calendar_year(year=2027, actor=world.staff) == 0
+        assert PetitionEvent.objects.count() == events_before
+        assert not Deadline.objects.get(petition=crossing).estimated
+        assert Deadline.objects.get(petition=far).estimated
