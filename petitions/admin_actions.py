@@ -228,9 +228,7 @@ def run_each(
         try:
             run(obj, request.user, data)
         except REFUSALS as error:
-            modeladmin.message_user(
-                request, f"{label(obj)}: {refusal_text(error)}", messages.ERROR
-            )
+            modeladmin.message_user(request, f"{label(obj)}: {refusal_text(error)}", messages.ERROR)
         else:
             done += 1
     if done:
@@ -358,6 +356,4 @@ class WorkflowAddMixin:
             "preserved_filters": self.get_preserved_filters(request),
             **(extra_context or {}),
         }
-        return self.render_change_form(
-            request, context, add=True, change=False, form_url=form_url
-        )
+        return self.render_change_form(request, context, add=True, change=False, form_url=form_url)

@@ -16,3 +16,4 @@ CELERY_TASK_ALWAYS_EAGER = True
 AXES_ENABLED = False
 SECURE_SSL_REDIRECT = False
 LANGUAGE_CODE = "zh-hans"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

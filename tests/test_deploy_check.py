@@ -57,11 +57,6 @@ def test_deployment_checklist_fails_with_an_empty_secret_key():
     assert result.returncode != 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="zqztc/settings.py does not yet refuse an empty SECRET_KEY at import; "
-    "remove this marker once it does",
-)
 def test_settings_refuse_an_empty_secret_key():
     # A plain check does not read SECRET_KEY, so only the settings module itself can refuse it.
     result = manage("check", SECRET_KEY="")

@@ -6,6 +6,7 @@ Variables are documented in `.env.example`. A `.env` file is read only if it exi
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -17,6 +18,8 @@ if (BASE_DIR / ".env").exists():
 DEBUG = env.bool("DEBUG", default=False)
 # No default secret: a deployment without SECRET_KEY must fail loudly.
 SECRET_KEY = env.str("SECRET_KEY")
+if not SECRET_KEY.strip():
+    raise ImproperlyConfigured("SECRET_KEY must not be empty; see .env.example.")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -121,10 +124,14 @@ STORAGES = {
 CACHES = {
     "default": env.cache("CACHE_URL", default="locmemcache://")
     if not env.str("REDIS_URL", default="")
-    else {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env.str("REDIS_URL")}
+    else {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env.str("REDIS_URL"),
+    }
 }
 
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# EMAIL_URL, e.g. smtp+tls://user:password@mail.example.gov.cn:587; the console by default.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="zqztc@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -142,6 +149,9 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+# Behind a reverse proxy set AXES_BEHIND_PROXY=1 so lock-outs key on the client, not the proxy.
+if env.bool("AXES_BEHIND_PROXY", default=False):
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 PHONENUMBER_DEFAULT_REGION = "CN"
 PHONENUMBER_DEFAULT_FORMAT = "NATIONAL"

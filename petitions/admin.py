@@ -1,0 +1,772 @@
+"""The task force's admin: reference data, read-only records, and lifecycle actions (STYLE C10).
+
+`state` and every field a workflow step sets are read-only; a transition is an admin action that
+calls `petitions.workflow` (petitions/admin_actions.py holds the action machinery). Adding a
+petition or confirming a calendar year also goes through the workflow.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from petitions import access, events, workdays, workflow
+from petitions.admin_actions import (
+    DuplicateForm,
+    InstructionForm,
+    LeaderForm,
+    NoteForm,
+    RejectForm,
+    RequiredInstructionForm,
+    RequiredNoteForm,
+    UnitForm,
+    WorkflowActionsMixin,
+    WorkflowAddMixin,
+    record_label,
+    workflow_action,
+)
+from petitions.exceptions import WorkflowError
+from petitions.models import (
+    Attachment,
+    CalendarOverride,
+    CalendarYear,
+    ContactRecord,
+    Deadline,
+    Enterprise,
+    EnterpriseTag,
+    Evaluation,
+    Extension,
+    OrgUnit,
+    Petition,
+    PetitionEvent,
+    PetitionNumber,
+    PetitionReturn,
+    ProgressReport,
+    Reply,
+    ReturnDecision,
+    State,
+    Theme,
+    TimeLimitPolicy,
+    User,
+)
+
+# --- organisation and registry ---------------------------------------------------------------------
+
+
+@admin.register(OrgUnit)
+class OrgUnitAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "parent", "is_active")
+    list_filter = ("kind", "is_active")
+    search_fields = ("name", "short_name")
+    list_select_related = ("parent",)
+    autocomplete_fields = ("parent",)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        (_("Organisation"), {"fields": ("role", "unit", "enterprise", "mobile")}),
+    )
+    add_fieldsets = (
+        *DjangoUserAdmin.add_fieldsets,
+        (_("Organisation"), {"classes": ("wide",), "fields": ("role", "unit", "enterprise")}),
+    )
+    list_display = ("username", "first_name", "last_name", "role", "unit", "enterprise", "is_staff")
+    list_filter = (
+        "role",
+        "is_staff",
+        "is_superuser",
+        "is_active",
+        ("unit", admin.RelatedOnlyFieldListFilter),
+    )
+    list_select_related = ("unit", "enterprise")
+    autocomplete_fields = ("unit", "enterprise")
+
+
+def _enterprises_for(user: User, qs: QuerySet[Enterprise] | None = None) -> QuerySet[Enterprise]:
+    """Firms registered in the user's jurisdictions; all of them for superusers."""
+    qs = Enterprise.objects.all() if qs is None else qs
+    if user.is_superuser:
+        return qs
+    if user.unit_id is None:
+        return qs.none()
+    return qs.filter(jurisdiction_id__in=access.jurisdiction_ids_under(user.unit))
+
+
+@admin.register(Enterprise)
+class EnterpriseAdmin(admin.ModelAdmin):
+    list_display = ("name", "uscc", "jurisdiction", "ownership", "is_chamber", "is_verified")
+    list_filter = (
+        ("jurisdiction", admin.RelatedOnlyFieldListFilter),
+        "ownership",
+        "tags",
+        "is_verified",
+        "is_chamber",
+    )
+    search_fields = ("uscc", "name", "contact_name", "contact_phone")
+    filter_horizontal = ("tags", "liaison_leaders")
+    list_select_related = ("jurisdiction",)
+    autocomplete_fields = ("jurisdiction",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Enterprise]:
+        return _enterprises_for(request.user, super().get_queryset(request))
+
+
+@admin.register(EnterpriseTag)
+class EnterpriseTagAdmin(admin.ModelAdmin):
+    list_display = ("code", "name")
+    search_fields = ("code", "name")
+
+
+@admin.register(Theme)
+class ThemeAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("code", "name")
+
+
+@admin.register(TimeLimitPolicy)
+class TimeLimitPolicyAdmin(admin.ModelAdmin):
+    list_display = ("rule", "jurisdiction_or_default", "amount", "unit", "source")
+    list_editable = ("amount", "unit")
+    list_filter = ("rule", "unit", ("jurisdiction", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("jurisdiction",)
+    autocomplete_fields = ("jurisdiction",)
+
+    @admin.display(description=_("jurisdiction"), ordering="jurisdiction__name")
+    def jurisdiction_or_default(self, obj: TimeLimitPolicy) -> str:
+        return obj.jurisdiction.name if obj.jurisdiction else gettext("default")
+
+
+# --- calendar (SPEC §5) ------------------------------------------------------------------------------
+
+
+def warn_estimated_years(request: HttpRequest) -> None:
+    """Say which of this year and the next two still run on an estimated calendar."""
+    today = timezone.localdate()
+    confirmed = workdays.confirmed_years()
+    for year in range(today.year, today.year + 3):
+        if year not in confirmed:
+            messages.warning(
+                request,
+                gettext(
+                    "%(year)d is an estimate: its official holiday schedule has not been "
+                    "confirmed. Enter the official days as overrides, then confirm the year."
+                )
+                % {"year": year},
+            )
+
+
+class EstimateNoticeMixin:
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict | None = None
+    ) -> HttpResponse:
+        if request.method == "GET":
+            warn_estimated_years(request)
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(CalendarOverride)
+class CalendarOverrideAdmin(EstimateNoticeMixin, admin.ModelAdmin):
+    list_display = ("date", "is_working_day", "note")
+    list_filter = ("is_working_day",)
+    search_fields = ("note",)
+    date_hierarchy = "date"
+
+
+class CalendarYearForm(forms.ModelForm):
+    class Meta:
+        model = CalendarYear
+        fields = ("year", "source")
+
+    def clean_year(self) -> int:
+        year = self.cleaned_data["year"]
+        if not 2000 <= year <= 2100:
+            raise forms.ValidationError(_("Enter a year between 2000 and 2100."), code="bad_year")
+        return year
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(EstimateNoticeMixin, WorkflowAddMixin, admin.ModelAdmin):
+    """Confirming a year recomputes the open deadlines computed on its estimate."""
+
+    form = CalendarYearForm
+    list_display = ("year", "confirmed_at", "confirmed_by", "source")
+    list_select_related = ("confirmed_by",)
+    fields = ("year", "source")
+
+    def get_fields(self, request: HttpRequest, obj: CalendarYear | None = None) -> tuple:
+        return self.fields if obj is None else ("year", "source", "confirmed_at", "confirmed_by")
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def perform_add(self, request: HttpRequest, form: forms.ModelForm) -> CalendarYear:
+        year = form.cleaned_data["year"]
+        moved = workflow.confirm_calendar_year(
+            year=year, actor=request.user, source=form.cleaned_data["source"]
+        )
+        self.message_user(
+            request,
+            gettext("%(year)d confirmed; %(count)d open deadlines were recomputed.")
+            % {"year": year, "count": moved},
+            messages.INFO,
+        )
+        return CalendarYear.objects.get(year=year)
+
+
+# --- records: read-only, scoped to the petitions the user may see --------------------------------
+
+
+class PetitionScopedMixin:
+    """Non-superusers see only what `Petition.objects.visible_to` lets them; strangers get 404."""
+
+    def scope(self, qs: QuerySet, user: User) -> QuerySet:
+        return qs.filter(petition__in=Petition.objects.visible_to(user))
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else self.scope(qs, request.user)
+
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> Model:
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(gettext("Not found."))
+        return obj
+
+
+class ReadOnlyMixin:
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+class RecordAdmin(PetitionScopedMixin, ReadOnlyMixin, admin.ModelAdmin):
+    list_select_related = ("petition",)
+    search_fields = ("petition__number",)
+
+
+@admin.register(PetitionNumber)
+class PetitionNumberAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("year", "last")
+
+
+@admin.register(Deadline)
+class DeadlineAdmin(RecordAdmin):
+    list_display = ("petition", "step", "start_on", "due_on", "estimated", "closed_at")
+    list_filter = ("step", "estimated", ("closed_at", admin.EmptyFieldListFilter))
+    date_hierarchy = "due_on"
+
+
+@admin.register(PetitionEvent)
+class PetitionEventAdmin(RecordAdmin):
+    list_display = (
+        "created_at",
+        "petition",
+        "action_label",
+        "actor",
+        "from_state",
+        "to_state",
+        "visible_to_firm",
+    )
+    list_filter = ("action", "visible_to_firm")
+    list_select_related = ("petition", "actor")
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_label(self, obj: PetitionEvent) -> str:
+        return events.label(obj.action)
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(RecordAdmin):
+    list_display = ("original_name", "petition", "content_type", "size", "unit", "created_at")
+    list_select_related = ("petition", "unit")
+
+
+@admin.register(ContactRecord)
+class ContactRecordAdmin(RecordAdmin):
+    list_display = ("petition", "unit", "contacted_at", "method", "recorded_by")
+    list_filter = ("method",)
+    list_select_related = ("petition", "unit", "recorded_by")
+
+
+@admin.register(ProgressReport)
+class ProgressReportAdmin(RecordAdmin):
+    list_display = ("petition", "unit", "week_thursday", "author", "created_at")
+    list_select_related = ("petition", "unit", "author")
+    date_hierarchy = "week_thursday"
+
+
+@admin.register(Reply)
+class ReplyAdmin(RecordAdmin):
+    list_display = ("petition", "kind", "unit", "author", "created_at")
+    list_filter = ("kind",)
+    list_select_related = ("petition", "unit", "author")
+
+
+@admin.register(Evaluation)
+class EvaluationAdmin(RecordAdmin):
+    list_display = ("petition", "rating", "source", "method", "is_valid", "created_at")
+    list_filter = ("rating", "source", "is_valid")
+
+
+def _decide_extension(approve: bool) -> Any:
+    def run(extension: Extension, actor: User, data: dict[str, Any]) -> None:
+        workflow.decide_extension(
+            extension_id=extension.pk, actor=actor, approve=approve, note=data["note"]
+        )
+
+    return run
+
+
+@admin.register(Extension)
+class ExtensionAdmin(WorkflowActionsMixin, RecordAdmin):
+    list_display = ("petition", "unit", "amount", "status", "requested_by", "created_at")
+    list_filter = ("status",)
+    list_select_related = ("petition", "unit", "requested_by")
+    actions = [
+        workflow_action(
+            "approve_extension",
+            _("Approve the extension"),
+            _decide_extension(True),
+            form_class=NoteForm,
+            label=record_label,
+        ),
+        workflow_action(
+            "deny_extension",
+            _("Deny the extension"),
+            _decide_extension(False),
+            form_class=NoteForm,
+            label=record_label,
+        ),
+    ]
+
+
+def _review_return(uphold: bool, *, of_record: bool) -> Any:
+    """Review a return; from a return row, only one still pending (the workflow takes the latest)."""
+
+    def run(obj: Petition | PetitionReturn, actor: User, data: dict[str, Any]) -> None:
+        if of_record:
+            if obj.decision != ReturnDecision.PENDING:
+                raise WorkflowError(gettext("This return has already been reviewed."))
+            petition_id = obj.petition_id
+        else:
+            petition_id = obj.pk
+        workflow.review_return(
+            petition_id=petition_id,
+            actor=actor,
+            uphold=uphold,
+            unit=data.get("unit"),
+            co_units=data.get("co_units", ()),
+            note=data["note"],
+        )
+
+    return run
+
+
+UPHOLD_RETURN = _("Uphold the return and reassign")
+OVERRULE_RETURN = _("Overrule the return: the unit keeps the case")
+
+
+@admin.register(PetitionReturn)
+class PetitionReturnAdmin(WorkflowActionsMixin, RecordAdmin):
+    list_display = ("petition", "unit", "reason_code", "suggested_unit", "decision", "created_at")
+    list_filter = ("decision", "reason_code")
+    list_select_related = ("petition", "unit", "suggested_unit")
+    actions = [
+        workflow_action(
+            "uphold_return",
+            UPHOLD_RETURN,
+            _review_return(True, of_record=True),
+            form_class=UnitForm,
+            label=record_label,
+        ),
+        workflow_action(
+            "overrule_return",
+            OVERRULE_RETURN,
+            _review_return(False, of_record=True),
+            form_class=NoteForm,
+            label=record_label,
+        ),
+    ]
+
+
+# --- petitions ---------------------------------------------------------------------------------------
+
+# The only fields a plain save may change; everything else belongs to workflow steps.
+CONTENT_FIELDS = (
+    "title",
+    "content",
+    "request",
+    "theme",
+    "scope_class",
+    "demand_class",
+    "nature_class",
+    "age_class",
+    "tier",
+    "publication_consent",
+)
+REGISTER_FIELDS = (
+    "enterprise",
+    "channel",
+    "channel_ref",
+    "received_at",
+    "type",
+    "theme",
+    "title",
+    "content",
+    "request",
+    "publication_consent",
+)
+
+
+class PetitionRegisterForm(forms.ModelForm):
+    """受理登记 by the task force: the fields `workflow.register` takes; never saved directly."""
+
+    class Meta:
+        model = Petition
+        fields = REGISTER_FIELDS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["received_at"].initial = timezone.now
+
+    def workflow_kwargs(self) -> dict[str, Any]:
+        """`cleaned_data` as the keyword arguments of `workflow.register` (STYLE C6)."""
+        data = dict(self.cleaned_data)
+        theme = data.pop("theme", None)
+        return {**data, "theme_id": theme.pk if theme else None}
+
+
+class RecordInline(admin.TabularInline):
+    """A read-only list of one kind of record on the petition page."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    select_related: tuple[str, ...] = ()
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> tuple:
+        return self.fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related(*self.select_related)
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+class DeadlineInline(RecordInline):
+    model = Deadline
+    fields = ("step", "start_on", "amount", "unit", "extra", "due_on", "estimated", "closed_at")
+
+
+class EventInline(RecordInline):
+    model = PetitionEvent
+    verbose_name_plural = _("timeline")
+    fields = ("created_at", "action_label", "actor", "from_state", "to_state", "note")
+    select_related = ("actor",)
+    show_change_link = False
+
+    @admin.display(description=_("action"))
+    def action_label(self, obj: PetitionEvent) -> str:
+        return events.label(obj.action)
+
+
+class ReplyInline(RecordInline):
+    model = Reply
+    fields = ("created_at", "kind", "unit", "author", "text")
+    select_related = ("unit", "author")
+
+
+class EvaluationInline(RecordInline):
+    model = Evaluation
+    fields = ("created_at", "rating", "source", "method", "comment", "is_valid")
+
+
+class ContactInline(RecordInline):
+    model = ContactRecord
+    fields = ("contacted_at", "unit", "method", "summary", "recorded_by")
+    select_related = ("unit", "recorded_by")
+
+
+class ProgressInline(RecordInline):
+    model = ProgressReport
+    fields = ("week_thursday", "unit", "author", "text")
+    select_related = ("unit", "author")
+
+
+class ExtensionInline(RecordInline):
+    model = Extension
+    fields = ("created_at", "unit", "reason", "amount", "status", "due_before", "due_after")
+    select_related = ("unit",)
+
+
+class ReturnInline(RecordInline):
+    model = PetitionReturn
+    fields = ("created_at", "unit", "reason_code", "reason", "suggested_unit", "decision")
+    select_related = ("unit", "suggested_unit")
+
+
+class AttachmentInline(RecordInline):
+    model = Attachment
+    fields = ("created_at", "file", "original_name", "size", "unit", "visible_to_firm")
+    select_related = ("unit",)
+
+
+def _petition_step(name: str) -> Any:
+    """A runner that calls `workflow.<name>(petition_id=..., actor=..., **input)`."""
+
+    def run(petition: Petition, actor: User, data: dict[str, Any]) -> None:
+        getattr(workflow, name)(petition_id=petition.pk, actor=actor, **data)
+
+    return run
+
+
+def _mark_duplicate(petition: Petition, actor: User, data: dict[str, Any]) -> None:
+    workflow.mark_duplicate(
+        petition_id=petition.pk,
+        actor=actor,
+        original_id=data["original_number"].pk,
+        note=data["note"],
+    )
+
+
+PETITION_ACTIONS = [
+    workflow_action("accept", _("Accept"), _petition_step("accept")),
+    workflow_action(
+        "reject", _("Do not accept (with reason)"), _petition_step("reject"), form_class=RejectForm
+    ),
+    workflow_action(
+        "mark_duplicate", _("Mark as duplicate"), _mark_duplicate, form_class=DuplicateForm
+    ),
+    workflow_action(
+        "propose", _("Propose a lead unit"), _petition_step("propose"), form_class=UnitForm
+    ),
+    workflow_action(
+        "uphold_return",
+        UPHOLD_RETURN,
+        _review_return(True, of_record=False),
+        form_class=UnitForm,
+    ),
+    workflow_action(
+        "overrule_return",
+        OVERRULE_RETURN,
+        _review_return(False, of_record=False),
+        form_class=NoteForm,
+    ),
+    workflow_action(
+        "submit_for_approval",
+        _("Submit for a leader's approval"),
+        _petition_step("submit_for_approval"),
+        form_class=LeaderForm,
+    ),
+    workflow_action(
+        "approve", _("Approve (leader)"), _petition_step("approve"), form_class=InstructionForm
+    ),
+    workflow_action(
+        "send_back",
+        _("Send back (leader)"),
+        _petition_step("send_back"),
+        form_class=RequiredInstructionForm,
+    ),
+    workflow_action(
+        "issue_transfer_letter",
+        _("Issue the transfer letter"),
+        _petition_step("issue_transfer_letter"),
+    ),
+    workflow_action(
+        "conclude",
+        _("Conclude without an evaluation"),
+        _petition_step("conclude"),
+        form_class=RequiredNoteForm,
+    ),
+    workflow_action("archive", _("Archive"), _petition_step("archive")),
+]
+
+
+@admin.register(Petition)
+class PetitionAdmin(WorkflowActionsMixin, WorkflowAddMixin, PetitionScopedMixin, admin.ModelAdmin):
+    list_display = (
+        "number",
+        "title",
+        "enterprise",
+        "type",
+        "state",
+        "lead_unit",
+        "due_on",
+        "due_step",
+    )
+    list_filter = (
+        "state",
+        "type",
+        "channel",
+        "theme",
+        ("jurisdiction", admin.RelatedOnlyFieldListFilter),
+        "tier",
+    )
+    search_fields = ("number", "title", "content", "enterprise__name", "enterprise__uscc")
+    date_hierarchy = "received_at"
+    list_select_related = ("enterprise", "lead_unit")
+    autocomplete_fields = ("enterprise",)
+    actions = PETITION_ACTIONS
+    inlines = (
+        DeadlineInline,
+        EventInline,
+        ReplyInline,
+        EvaluationInline,
+        ContactInline,
+        ProgressInline,
+        ExtensionInline,
+        ReturnInline,
+        AttachmentInline,
+    )
+    add_fieldsets = ((None, {"fields": REGISTER_FIELDS}),)
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "number",
+                    "state",
+                    "enterprise",
+                    "channel",
+                    "channel_ref",
+                    "received_at",
+                    "submitted_by",
+                    "jurisdiction",
+                    "type",
+                )
+            },
+        ),
+        (_("Content"), {"fields": ("title", "content", "request", "publication_consent")}),
+        (
+            _("Classification"),
+            {
+                "fields": (
+                    "theme",
+                    "tier",
+                    "scope_class",
+                    "demand_class",
+                    "nature_class",
+                    "age_class",
+                )
+            },
+        ),
+        (
+            _("Triage"),
+            {"fields": ("accepted_at", "reject_reason", "reject_explanation", "duplicate_of")},
+        ),
+        (
+            _("Assignment"),
+            {
+                "fields": (
+                    "proposed_unit",
+                    "lead_unit",
+                    "co_units",
+                    "return_count",
+                    "confirmed_at",
+                    "needs_leader_approval",
+                    "approval_leader",
+                    "approved_at",
+                    "leader_instruction",
+                    "transfer_letter_no",
+                    "transfer_letter_issued_at",
+                )
+            },
+        ),
+        (
+            _("Handling"),
+            {
+                "fields": (
+                    "due_on",
+                    "due_step",
+                    "contacted_at",
+                    "extension_count",
+                    "replied_at",
+                    "rehandle_count",
+                    "concluded_at",
+                    "archived_at",
+                    "created_at",
+                    "updated_at",
+                )
+            },
+        ),
+    )
+
+    def scope(self, qs: QuerySet[Petition], user: User) -> QuerySet[Petition]:
+        return qs.visible_to(user)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Petition | None = None) -> Any:
+        return self.add_fieldsets if obj is None else self.fieldsets
+
+    def get_form(
+        self, request: HttpRequest, obj: Petition | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm]:
+        if obj is None:
+            kwargs["form"] = PetitionRegisterForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Petition | None = None) -> tuple:
+        if obj is None:
+            return ()
+        every = [f for _name, opts in self.fieldsets for f in opts["fields"]]
+        if obj.state == State.ARCHIVED:
+            # 资料归档: an archived case is kept as it was (004 三(七)).
+            return tuple(every)
+        return tuple(f for f in every if f not in CONTENT_FIELDS)
+
+    def get_inlines(self, request: HttpRequest, obj: Petition | None) -> Any:
+        return self.inlines if obj is not None else ()
+
+    def formfield_for_foreignkey(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> forms.Field | None:
+        if db_field.name == "enterprise":
+            kwargs["queryset"] = _enterprises_for(request.user)
+        elif db_field.name == "theme":
+            kwargs["queryset"] = Theme.objects.filter(is_active=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def perform_add(self, request: HttpRequest, form: PetitionRegisterForm) -> Petition:
+        return workflow.register(actor=request.user, **form.workflow_kwargs())
+
+    def save_model(
+        self, request: HttpRequest, obj: Petition, form: forms.ModelForm, change: bool
+    ) -> None:
+        """Saves only the content fields that changed; `state` and workflow fields are never written."""
+        if not change:  # pragma: no cover - the add page goes through perform_add
+            raise PermissionDenied
+        changed = [name for name in form.changed_data if name in CONTENT_FIELDS]
+        if changed:
+            obj.save(update_fields=[*changed, "updated_at"])
