@@ -1,34 +1,60 @@
-"""Tell the enterprise what happened to its petition (SPEC §10: notices at receipt, assignment, reply)."""
+"""Tell the enterprise what happened to its petition (SPEC §10: notices at receipt, assignment, reply).
+
+Runs in a Celery task after commit. Safe to run twice: one in-app notice per person and event,
+and mail goes only to people who had no notice for the event yet.
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
 from petitions import events
-from petitions.models import PetitionEvent
+from petitions.models import Notification, PetitionEvent
 
 
-def enterprise_recipients(event: PetitionEvent) -> list[str]:
-    enterprise = event.petition.enterprise
-    emails = {u.email for u in enterprise.accounts.filter(is_active=True) if u.email}
-    if enterprise.email:
-        emails.add(enterprise.email)
-    return sorted(emails)
+def _portal_link(petition_id: int) -> str:
+    try:
+        return reverse("portal:petition", args=[petition_id])
+    except NoReverseMatch:
+        return ""
 
 
 def send_event_notice(event_id: int) -> int:
-    """E-mail the firm about one visible event; returns the number of messages sent."""
+    """Notify the firm's accounts of one visible event in the portal and by e-mail; returns mails sent."""
     event = PetitionEvent.objects.select_related("petition__enterprise").filter(pk=event_id).first()
     if event is None or not event.visible_to_firm:
         return 0
-    recipients = enterprise_recipients(event)
-    if not recipients:
-        return 0
+    petition = event.petition
+    enterprise = petition.enterprise
     with translation.override(settings.LANGUAGE_CODE):
-        context = {"event": event, "petition": event.petition, "action": events.label(event.action)}
+        action = events.label(event.action)
+        context = {"event": event, "petition": petition, "action": action}
         subject = render_to_string("emails/event_notice_subject.txt", context).strip()
         body = render_to_string("emails/event_notice.txt", context)
+    accounts = list(enterprise.accounts.filter(is_active=True))
+    fresh: list[str] = []
+    for user in accounts:
+        _notice, created = Notification.objects.get_or_create(
+            user=user,
+            event=event,
+            defaults={
+                "petition": petition,
+                "kind": event.action,
+                "title": f"{petition.number} {action}",
+                "body": event.note,
+                "link": _portal_link(petition.pk),
+            },
+        )
+        if created and user.email:
+            fresh.append(user.email)
+    # The firm's registered address goes with the first delivery (or always, for a firm with no account).
+    if enterprise.email and (fresh or not accounts):
+        fresh.append(enterprise.email)
+    recipients = sorted(set(fresh))
+    if not recipients:
+        return 0
     return send_mail(subject, body, None, recipients)

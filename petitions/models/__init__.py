@@ -16,6 +16,7 @@ from .choices import (
     Tier,
 )
 from .enterprise import Enterprise, EnterpriseTag, Ownership, ProjectStage
+from .notification import Notification
 from .org import JURISDICTION_KINDS, OrgUnit, Role, UnitKind, User
 from .petition import Petition, PetitionNumber, PetitionQuerySet, Theme
 from .policy import DEFAULT_LIMITS, LimitRule, LimitUnit, TimeLimitPolicy
@@ -35,6 +36,7 @@ from .records import (
     ReplyKind,
     ReturnDecision,
 )
+from .routing import RoutingRule
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -59,6 +61,7 @@ __all__ = [
     "LimitRule",
     "LimitUnit",
     "NatureClass",
+    "Notification",
     "OrgUnit",
     "Ownership",
     "Petition",
@@ -76,6 +79,7 @@ __all__ = [
     "ReturnDecision",
     "ReturnReason",
     "Role",
+    "RoutingRule",
     "ScopeClass",
     "State",
     "Step",

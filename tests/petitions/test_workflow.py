@@ -212,6 +212,21 @@ class TestNotices:
         assert world.firm_user.email in message.to
         assert "ZQ" in message.subject
 
+    def test_each_account_gets_one_portal_notice_and_a_rerun_sends_nothing_more(self, world):
+        from petitions import notify
+        from petitions.models import Notification
+
+        petition = flow.registered(world)
+        event = petition.events.get(action="register")
+        mail.outbox.clear()
+        Notification.objects.all().delete()
+        assert notify.send_event_notice(event.pk) == 1
+        assert set(Notification.objects.values_list("user__username", flat=True)) == {"firm", "colleague"}
+        assert sorted(mail.outbox[0].to) == sorted([world.firm.email, world.firm_user.email, world.colleague.email])
+        assert notify.send_event_notice(event.pk) == 0
+        assert Notification.objects.count() == 2
+        assert len(mail.outbox) == 1
+
     def test_an_internal_event_sends_nothing(self, world, django_capture_on_commit_callbacks):
         petition = flow.accepted(world)
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
