@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -45,6 +45,7 @@ from petitions.models import (
     EnterpriseTag,
     Evaluation,
     Extension,
+    Notification,
     OrgUnit,
     Petition,
     PetitionEvent,
@@ -53,6 +54,7 @@ from petitions.models import (
     ProgressReport,
     Reply,
     ReturnDecision,
+    RoutingRule,
     State,
     Theme,
     TimeLimitPolicy,
@@ -133,6 +135,16 @@ class ThemeAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "is_active")
     list_filter = ("is_active",)
     search_fields = ("code", "name")
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = ("theme", "jurisdiction", "unit", "note")
+    list_filter = (("jurisdiction", admin.RelatedOnlyFieldListFilter), "theme")
+    search_fields = ("theme__name", "unit__name", "note")
+    list_select_related = ("theme", "jurisdiction", "unit")
+    autocomplete_fields = ("jurisdiction", "unit")
+    filter_horizontal = ("co_units",)
 
 
 @admin.register(TimeLimitPolicy)
@@ -329,6 +341,19 @@ class ReplyAdmin(RecordAdmin):
 class EvaluationAdmin(RecordAdmin):
     list_display = ("petition", "rating", "source", "method", "is_valid", "created_at")
     list_filter = ("rating", "source", "is_valid")
+
+
+@admin.register(Notification)
+class NotificationAdmin(RecordAdmin):
+    """In-app notices; besides those on visible petitions, a user sees the ones sent to them."""
+
+    list_display = ("created_at", "user", "petition", "kind", "title", "read_at")
+    list_filter = ("kind", ("read_at", admin.EmptyFieldListFilter))
+    list_select_related = ("user", "petition")
+    search_fields = ("petition__number", "title", "user__username")
+
+    def scope(self, qs: QuerySet[Notification], user: User) -> QuerySet[Notification]:
+        return qs.filter(Q(petition__in=Petition.objects.visible_to(user)) | Q(user_id=user.pk))
 
 
 def _decide_extension(approve: bool) -> Any:

@@ -17,3 +17,6 @@ AXES_ENABLED = False
 SECURE_SSL_REDIRECT = False
 LANGUAGE_CODE = "zh-hans"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+STATIC_ROOT = tempfile.mkdtemp(prefix="zqztc-static-")
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -11,8 +11,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # Only what an interpreter needs from the outer environment: the test process itself carries

@@ -1,10 +1,24 @@
 from django.contrib import admin
-from django.urls import path
-from django.views.generic import RedirectView
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
-admin.site.site_header = admin.site.site_title = "政企直通车"
+from petitions.views.home import home
+
+admin.site.site_header = _("ZQZTC administration")
+admin.site.site_title = _("ZQZTC")
+admin.site.index_title = _("Reference data and petitions")
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("", home, name="home"),
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(
+            html_email_template_name=None,
+            email_template_name="registration/password_reset_email.html",
+        ),
+        name="password_reset",
+    ),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -20,12 +20,14 @@ from petitions.models import (
     Channel,
     Extension,
     ExtensionStatus,
+    Notification,
     Petition,
     PetitionEvent,
     PetitionType,
     Rating,
     RejectReason,
     ReturnReason,
+    RoutingRule,
     State,
 )
 
@@ -75,16 +77,20 @@ def petition_at(world, state: str, *, title: str = "用电报装审批时间过�
     pk = petition.pk
     steps = {
         State.REGISTERED: lambda: workflow.accept(petition_id=pk, actor=world.staff),
-        State.ACCEPTED: lambda: workflow.propose(petition_id=pk, actor=world.staff, unit=world.dept),
+        State.ACCEPTED: lambda: workflow.propose(
+            petition_id=pk, actor=world.staff, unit=world.dept
+        ),
         State.PROPOSED: (
-            lambda: workflow.return_petition(
-                petition_id=pk,
-                actor=world.handler,
-                reason_code=ReturnReason.NOT_OUR_REMIT,
-                reason="不属于本单位职责。",
+            lambda: (
+                workflow.return_petition(
+                    petition_id=pk,
+                    actor=world.handler,
+                    reason_code=ReturnReason.NOT_OUR_REMIT,
+                    reason="不属于本单位职责。",
+                )
+                if state == State.RETURNED
+                else workflow.confirm(petition_id=pk, actor=world.handler)
             )
-            if state == State.RETURNED
-            else workflow.confirm(petition_id=pk, actor=world.handler)
         ),
         State.CONFIRMED: lambda: workflow.issue_transfer_letter(petition_id=pk, actor=world.staff),
         State.ASSIGNED: lambda: workflow.record_contact(
@@ -138,6 +144,10 @@ def full_record(world):
         uploaded_by=world.staff,
     )
     CalendarOverride.objects.create(date=date(2027, 2, 20), is_working_day=True, note="调休上班")
+    Notification.objects.create(
+        user=world.firm_user, petition=petition, kind="reply", title=f"{petition.number} 已答复"
+    )
+    RoutingRule.objects.create(jurisdiction=world.city, theme=world.theme, unit=world.dept)
     return petition
 
 

@@ -221,8 +221,13 @@ class TestNotices:
         mail.outbox.clear()
         Notification.objects.all().delete()
         assert notify.send_event_notice(event.pk) == 1
-        assert set(Notification.objects.values_list("user__username", flat=True)) == {"firm", "colleague"}
-        assert sorted(mail.outbox[0].to) == sorted([world.firm.email, world.firm_user.email, world.colleague.email])
+        assert set(Notification.objects.values_list("user__username", flat=True)) == {
+            "firm",
+            "colleague",
+        }
+        assert sorted(mail.outbox[0].to) == sorted(
+            [world.firm.email, world.firm_user.email, world.colleague.email]
+        )
         assert notify.send_event_notice(event.pk) == 0
         assert Notification.objects.count() == 2
         assert len(mail.outbox) == 1
