@@ -1,7 +1,7 @@
 """The task force's admin: reference data, read-only records, and lifecycle actions (STYLE C10).
 
 `state` and every field a workflow step sets are read-only; a transition is an admin action that
-calls `petitions.workflow` (petitions/admin_actions.py holds the action machinery). Adding a
+calls `petitions.workflow` (petitions/admin_actions.py holds the actions and their forms). Adding a
 petition or confirming a calendar year also goes through the workflow.
 """
 
@@ -16,25 +16,17 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from petitions import access, events, workdays, workflow
 from petitions.admin_actions import (
-    DuplicateForm,
-    InstructionForm,
-    LeaderForm,
-    NoteForm,
-    RejectForm,
-    RequiredInstructionForm,
-    RequiredNoteForm,
-    UnitForm,
+    EXTENSION_ACTIONS,
+    PETITION_ACTIONS,
+    RETURN_ACTIONS,
     WorkflowActionsMixin,
     WorkflowAddMixin,
-    record_label,
-    workflow_action,
 )
-from petitions.exceptions import WorkflowError
 from petitions.models import (
     Attachment,
     CalendarOverride,
@@ -53,7 +45,6 @@ from petitions.models import (
     PetitionReturn,
     ProgressReport,
     Reply,
-    ReturnDecision,
     RoutingRule,
     State,
     Theme,
@@ -233,7 +224,11 @@ class CalendarYearAdmin(EstimateNoticeMixin, WorkflowAddMixin, admin.ModelAdmin)
         )
         self.message_user(
             request,
-            gettext("%(year)d confirmed; %(count)d open deadlines were recomputed.")
+            ngettext(
+                "%(year)d confirmed; %(count)d open deadline was recomputed.",
+                "%(year)d confirmed; %(count)d open deadlines were recomputed.",
+                moved,
+            )
             % {"year": year, "count": moved},
             messages.INFO,
         )
@@ -356,62 +351,12 @@ class NotificationAdmin(RecordAdmin):
         return qs.filter(Q(petition__in=Petition.objects.visible_to(user)) | Q(user_id=user.pk))
 
 
-def _decide_extension(approve: bool) -> Any:
-    def run(extension: Extension, actor: User, data: dict[str, Any]) -> None:
-        workflow.decide_extension(
-            extension_id=extension.pk, actor=actor, approve=approve, note=data["note"]
-        )
-
-    return run
-
-
 @admin.register(Extension)
 class ExtensionAdmin(WorkflowActionsMixin, RecordAdmin):
     list_display = ("petition", "unit", "amount", "status", "requested_by", "created_at")
     list_filter = ("status",)
     list_select_related = ("petition", "unit", "requested_by")
-    actions = [
-        workflow_action(
-            "approve_extension",
-            _("Approve the extension"),
-            _decide_extension(True),
-            form_class=NoteForm,
-            label=record_label,
-        ),
-        workflow_action(
-            "deny_extension",
-            _("Deny the extension"),
-            _decide_extension(False),
-            form_class=NoteForm,
-            label=record_label,
-        ),
-    ]
-
-
-def _review_return(uphold: bool, *, of_record: bool) -> Any:
-    """Review a return; from a return row, only one still pending (the workflow takes the latest)."""
-
-    def run(obj: Petition | PetitionReturn, actor: User, data: dict[str, Any]) -> None:
-        if of_record:
-            if obj.decision != ReturnDecision.PENDING:
-                raise WorkflowError(gettext("This return has already been reviewed."))
-            petition_id = obj.petition_id
-        else:
-            petition_id = obj.pk
-        workflow.review_return(
-            petition_id=petition_id,
-            actor=actor,
-            uphold=uphold,
-            unit=data.get("unit"),
-            co_units=data.get("co_units", ()),
-            note=data["note"],
-        )
-
-    return run
-
-
-UPHOLD_RETURN = _("Uphold the return and reassign")
-OVERRULE_RETURN = _("Overrule the return: the unit keeps the case")
+    actions = EXTENSION_ACTIONS
 
 
 @admin.register(PetitionReturn)
@@ -419,22 +364,7 @@ class PetitionReturnAdmin(WorkflowActionsMixin, RecordAdmin):
     list_display = ("petition", "unit", "reason_code", "suggested_unit", "decision", "created_at")
     list_filter = ("decision", "reason_code")
     list_select_related = ("petition", "unit", "suggested_unit")
-    actions = [
-        workflow_action(
-            "uphold_return",
-            UPHOLD_RETURN,
-            _review_return(True, of_record=True),
-            form_class=UnitForm,
-            label=record_label,
-        ),
-        workflow_action(
-            "overrule_return",
-            OVERRULE_RETURN,
-            _review_return(False, of_record=True),
-            form_class=NoteForm,
-            label=record_label,
-        ),
-    ]
+    actions = RETURN_ACTIONS
 
 
 # --- petitions ---------------------------------------------------------------------------------------
@@ -476,6 +406,7 @@ class PetitionRegisterForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["received_at"].initial = timezone.now
+        self.fields["theme"].queryset = Theme.objects.filter(is_active=True)
 
     def workflow_kwargs(self) -> dict[str, Any]:
         """`cleaned_data` as the keyword arguments of `workflow.register` (STYLE C6)."""
@@ -564,77 +495,6 @@ class AttachmentInline(RecordInline):
     model = Attachment
     fields = ("created_at", "file", "original_name", "size", "unit", "visible_to_firm")
     select_related = ("unit",)
-
-
-def _petition_step(name: str) -> Any:
-    """A runner that calls `workflow.<name>(petition_id=..., actor=..., **input)`."""
-
-    def run(petition: Petition, actor: User, data: dict[str, Any]) -> None:
-        getattr(workflow, name)(petition_id=petition.pk, actor=actor, **data)
-
-    return run
-
-
-def _mark_duplicate(petition: Petition, actor: User, data: dict[str, Any]) -> None:
-    workflow.mark_duplicate(
-        petition_id=petition.pk,
-        actor=actor,
-        original_id=data["original_number"].pk,
-        note=data["note"],
-    )
-
-
-PETITION_ACTIONS = [
-    workflow_action("accept", _("Accept"), _petition_step("accept")),
-    workflow_action(
-        "reject", _("Do not accept (with reason)"), _petition_step("reject"), form_class=RejectForm
-    ),
-    workflow_action(
-        "mark_duplicate", _("Mark as duplicate"), _mark_duplicate, form_class=DuplicateForm
-    ),
-    workflow_action(
-        "propose", _("Propose a lead unit"), _petition_step("propose"), form_class=UnitForm
-    ),
-    workflow_action(
-        "uphold_return",
-        UPHOLD_RETURN,
-        _review_return(True, of_record=False),
-        form_class=UnitForm,
-    ),
-    workflow_action(
-        "overrule_return",
-        OVERRULE_RETURN,
-        _review_return(False, of_record=False),
-        form_class=NoteForm,
-    ),
-    workflow_action(
-        "submit_for_approval",
-        _("Submit for a leader's approval"),
-        _petition_step("submit_for_approval"),
-        form_class=LeaderForm,
-    ),
-    workflow_action(
-        "approve", _("Approve (leader)"), _petition_step("approve"), form_class=InstructionForm
-    ),
-    workflow_action(
-        "send_back",
-        _("Send back (leader)"),
-        _petition_step("send_back"),
-        form_class=RequiredInstructionForm,
-    ),
-    workflow_action(
-        "issue_transfer_letter",
-        _("Issue the transfer letter"),
-        _petition_step("issue_transfer_letter"),
-    ),
-    workflow_action(
-        "conclude",
-        _("Conclude without an evaluation"),
-        _petition_step("conclude"),
-        form_class=RequiredNoteForm,
-    ),
-    workflow_action("archive", _("Archive"), _petition_step("archive")),
-]
 
 
 @admin.register(Petition)
@@ -776,8 +636,6 @@ class PetitionAdmin(WorkflowActionsMixin, WorkflowAddMixin, PetitionScopedMixin,
     ) -> forms.Field | None:
         if db_field.name == "enterprise":
             kwargs["queryset"] = _enterprises_for(request.user)
-        elif db_field.name == "theme":
-            kwargs["queryset"] = Theme.objects.filter(is_active=True)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:

@@ -6,6 +6,7 @@ open deadline so that inboxes and sweeps need one indexed column.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from petitions import limits, workdays
@@ -66,3 +67,14 @@ def recompute(deadline: Deadline) -> tuple[date, date]:
     deadline.estimated = workdays.span_is_estimated(deadline.start_on, deadline.due_on)
     deadline.save(update_fields=["due_on", "estimated"])
     return before, deadline.due_on
+
+
+def annotate_days_left(rows: Iterable[object], today: date, attr: str = "due_on") -> None:
+    """Set `days_left` (working days; negative when overdue) on each row, with one calendar query."""
+    rows = [r for r in rows if getattr(r, attr, None)]
+    if not rows:
+        return
+    dues = [getattr(r, attr) for r in rows]
+    cal = workdays.Calendar(min([today, *dues]), max([today, *dues]))
+    for row in rows:
+        row.days_left = cal.between(today, getattr(row, attr))

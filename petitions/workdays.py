@@ -50,6 +50,16 @@ class Calendar:
             return self.overrides[d]
         return _package_is_working_day(d)
 
+    def between(self, a: date, b: date) -> int:
+        """`working_days_between` within this calendar's span, without another query."""
+        if b == a:
+            return 0
+        if b < a:
+            return -self.between(b, a)
+        return sum(
+            1 for i in range(1, (b - a).days + 1) if self.is_working_day(a + timedelta(days=i))
+        )
+
 
 def _calendar(start: date, days: int) -> Calendar:
     return Calendar(start, start + timedelta(days=days))

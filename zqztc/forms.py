@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.forms.renderers import TemplatesSetting
 
 
@@ -42,4 +43,20 @@ class Form(BootstrapMixin, forms.Form):
 
 
 class ModelForm(BootstrapMixin, forms.ModelForm):
+    pass
+
+
+class LoginForm(BootstrapMixin, auth_forms.AuthenticationForm):
+    pass
+
+
+class PasswordChangeForm(BootstrapMixin, auth_forms.PasswordChangeForm):
+    pass
+
+
+class PasswordResetForm(BootstrapMixin, auth_forms.PasswordResetForm):
+    pass
+
+
+class SetPasswordForm(BootstrapMixin, auth_forms.SetPasswordForm):
     pass

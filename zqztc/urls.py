@@ -4,21 +4,40 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from petitions.views.home import home
+from zqztc import forms
 
 admin.site.site_header = _("ZQZTC administration")
 admin.site.site_title = _("ZQZTC")
 admin.site.index_title = _("Reference data and petitions")
 
-urlpatterns = [
-    path("", home, name="home"),
+account_urls = [
+    path("login/", auth_views.LoginView.as_view(authentication_form=forms.LoginForm), name="login"),
     path(
-        "accounts/password_reset/",
+        "password_change/",
+        auth_views.PasswordChangeView.as_view(form_class=forms.PasswordChangeForm),
+        name="password_change",
+    ),
+    path(
+        "password_reset/",
         auth_views.PasswordResetView.as_view(
-            html_email_template_name=None,
+            form_class=forms.PasswordResetForm,
             email_template_name="registration/password_reset_email.html",
         ),
         name="password_reset",
     ),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path(
+        "reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(form_class=forms.SetPasswordForm),
+        name="password_reset_confirm",
+    ),
+    path("", include("django.contrib.auth.urls")),
+]
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("accounts/", include(account_urls)),
+    path("portal/", include("petitions.urls.portal")),
+    path("handle/", include("petitions.urls.handler")),
+    path("staff/", include("petitions.urls.staff")),
     path("admin/", admin.site.urls),
 ]

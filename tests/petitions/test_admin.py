@@ -9,6 +9,8 @@ from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.core.files.base import ContentFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -339,6 +341,35 @@ def test_propose_offers_only_units_of_the_jurisdiction(staff_client, world):
     assert world.task_force_unit not in units
 
 
+def test_a_leader_approves_what_the_task_force_submitted(staff_client, world):
+    petition = petition_at(world, State.CONFIRMED)
+    run_action(staff_client, "submit_for_approval", petition, apply="1", leader=world.leader.pk)
+    petition.refresh_from_db()
+    assert petition.state == State.AWAITING_APPROVAL
+    staff_client.force_login(make_staff(world.leader))
+
+    response = run_action(staff_client, "approve", petition, apply="1", instruction="请抓紧办理。")
+
+    assert response.status_code == 302
+    petition.refresh_from_db()
+    assert petition.state == State.CONFIRMED
+    assert petition.leader_instruction == "请抓紧办理。"
+    assert petition.events.filter(action="approve", actor=world.leader).exists()
+
+
+def test_send_back_needs_an_instruction(client, world):
+    petition = petition_at(world, State.CONFIRMED)
+    workflow.submit_for_approval(petition_id=petition.pk, actor=world.staff, leader=world.leader)
+    client.force_login(make_staff(world.leader))
+
+    response = run_action(client, "send_back", petition, apply="1", instruction="")
+
+    assert response.status_code == 200
+    assert "instruction" in response.context["form"].errors
+    petition.refresh_from_db()
+    assert petition.state == State.AWAITING_APPROVAL
+
+
 def test_mark_duplicate_needs_a_known_number(staff_client, world):
     petition = petition_at(world, State.REGISTERED)
 
@@ -398,6 +429,20 @@ def test_approve_an_extension_moves_the_reply_deadline(staff_client, world):
     assert extension.status == ExtensionStatus.APPROVED
     assert extension.due_after > extension.due_before
     assert petition.events.filter(action="approve_extension").exists()
+
+
+def test_the_petition_list_does_not_query_per_row(staff_client, world):
+    petition_at(world, State.IN_PROGRESS, title="一")
+    with CaptureQueriesContext(connection) as one:
+        staff_client.get(changelist())
+    for title in ("二", "三", "四"):
+        petition_at(world, State.IN_PROGRESS, title=title)
+
+    with CaptureQueriesContext(connection) as four:
+        response = staff_client.get(changelist())
+
+    assert response.context["cl"].result_count == 4
+    assert len(four) == len(one), "\n".join(q["sql"] for q in four.captured_queries)
 
 
 # --- the petition form ----------------------------------------------------------------------------
