@@ -1,8 +1,8 @@
 """The task force's admin: reference data, read-only records, and lifecycle actions (STYLE C10).
 
 `state` and every field a workflow step sets are read-only; a transition is an admin action that
-calls `petitions.workflow` (petitions/admin_actions.py holds the actions and their forms). Adding a
-petition or confirming a calendar year also goes through the workflow.
+calls `petitions.workflow` (the actions and their input forms are in petitions/admin_actions.py).
+Adding a petition or confirming a calendar year also goes through the workflow.
 """
 
 from __future__ import annotations

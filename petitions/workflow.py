@@ -43,6 +43,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -814,3 +815,74 @@ def confirm_calendar_year(*, year: int, actor: User, source: str = "") -> int:
 def working_days_left(due_on: date, on: date | None = None) -> int:
     """Working days from `on` (default today) to `due_on`; negative when overdue."""
     return workdays.working_days_between(on or _today(), due_on)
+
+
+# --- documents ------------------------------------------------------------------------------------
+
+
+def _may_attach(actor: User, petition: Petition) -> tuple[bool, bool]:
+    """(allowed, visible to the firm) for an upload by this actor."""
+    if actor.has_role(Role.ENTERPRISE):
+        return actor.enterprise_id == petition.enterprise_id, True
+    if actor.has_role(Role.HANDLER) and actor.unit_id in (
+        petition.lead_unit_id,
+        *petition.co_units.values_list("pk", flat=True),
+    ):
+        return True, False
+    if actor.has_role(Role.TASK_FORCE):
+        return petition.jurisdiction_id in access.jurisdiction_ids_under(actor.unit), False
+    return False, False
+
+
+@transaction.atomic
+def add_material(
+    *,
+    petition_id: int,
+    actor: User,
+    files: list,
+    note: str = "",
+    visible_to_firm: bool | None = None,
+) -> list:
+    """Supplementary material from the firm, or documents from a unit or the task force.
+
+    `files` are uploads already checked by petitions.uploads.validate_uploads: (file, content type).
+    Firm uploads count against the per-petition limit and are refused once the case is finished.
+    """
+    from petitions.models import Attachment
+    from petitions.uploads import MAX_FILES
+
+    petition = _lock(petition_id)
+    allowed, default_visible = _may_attach(actor, petition)
+    if not allowed:
+        raise PermissionDenied(_("You may not add documents to this petition."))
+    if petition.state in (State.ARCHIVED, State.WITHDRAWN, State.REJECTED, State.DUPLICATE):
+        raise WorkflowError(
+            _("This cannot be done while the petition is “%(state)s”.")
+            % {"state": petition.get_state_display()},
+            code="invalid_transition",
+        )
+    if not files and not note.strip():
+        raise WorkflowError(_("Add a file or a note."), code="required")
+    by_firm = actor.has_role(Role.ENTERPRISE)
+    if by_firm and petition.attachments.filter(unit__isnull=True).count() + len(files) > MAX_FILES:
+        raise WorkflowError(
+            _("At most %(n)d attachments per petition.") % {"n": MAX_FILES}, code="too_many"
+        )
+    visible = default_visible if visible_to_firm is None else visible_to_firm
+    saved = [
+        Attachment.objects.create(
+            petition=petition,
+            file=upload,
+            original_name=upload.name[:200],
+            content_type=content_type,
+            size=upload.size,
+            uploaded_by=actor,
+            unit=None if by_firm else actor.unit,
+            visible_to_firm=visible,
+        )
+        for upload, content_type in files
+    ]
+    names = "、".join(a.original_name for a in saved)
+    text = "\n".join(t for t in (note.strip(), names) if t)
+    _finish(petition, actor, "attach", petition.state, note=text, visible_to_firm=visible)
+    return saved

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from petitions.views.files import attachment
 from petitions.views.home import home
 from zqztc import forms
 
@@ -36,6 +37,7 @@ account_urls = [
 urlpatterns = [
     path("", home, name="home"),
     path("accounts/", include(account_urls)),
+    path("files/<int:pk>/", attachment, name="attachment"),
     path("portal/", include("petitions.urls.portal")),
     path("handle/", include("petitions.urls.handler")),
     path("staff/", include("petitions.urls.staff")),

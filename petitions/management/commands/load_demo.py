@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
@@ -350,6 +351,18 @@ def _travel(at: datetime) -> contextlib.AbstractContextManager[object]:
     return time_machine.travel(at, tick=False)
 
 
+@contextlib.contextmanager
+def _quiet(logger_name: str) -> Iterator[None]:
+    """Keep eager Celery's one line per task off the console while hundreds of notices are sent."""
+    logger = logging.getLogger(logger_name)
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def _at(day: date, hour: int, minute: int) -> datetime:
     return datetime.combine(day, dtime(hour, minute), tzinfo=timezone.get_current_timezone())
 
@@ -396,6 +409,7 @@ class Command(BaseCommand):
             # Notices go to memory, not to the console of `make run`; they are sent on commit.
             with (
                 override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
+                _quiet("celery.app.trace"),
                 transaction.atomic(),
             ):
                 loader = _Loader(data, self.stdout.write)
