@@ -6,14 +6,18 @@ and mail goes only to people who had no notice for the event yet.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from celery import Task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from petitions import events
 from petitions.models import Notification, PetitionEvent
+from zqztc import queue
 
 
 def _portal_link(petition_id: int) -> str:
@@ -26,7 +30,7 @@ def _portal_link(petition_id: int) -> str:
 def send_event_notice(event_id: int) -> int:
     """Notify the firm's accounts of one visible event in the portal and by e-mail; returns mails sent."""
     event = PetitionEvent.objects.select_related("petition__enterprise").filter(pk=event_id).first()
-    if event is None or not event.visible_to_firm:
+    if event is None or not event.visible_to_firm or event.notified_at is not None:
         return 0
     petition = event.petition
     enterprise = petition.enterprise
@@ -55,6 +59,18 @@ def send_event_notice(event_id: int) -> int:
     if enterprise.email and (fresh or not accounts):
         fresh.append(enterprise.email)
     recipients = sorted(set(fresh))
-    if not recipients:
-        return 0
-    return send_mail(subject, body, None, recipients)
+    sent = send_mail(subject, body, None, recipients) if recipients else 0
+    # Marked only after the mail went out: a failure leaves it pending for a retry or the flush.
+    PetitionEvent.objects.filter(pk=event.pk, notified_at__isnull=True).update(
+        notified_at=timezone.now()
+    )
+    return sent
+
+
+def flush_pending(task: Task, older_than: timedelta = timedelta(minutes=2)) -> int:
+    """Queue again every visible event whose notice is still pending; returns how many were queued."""
+    cutoff = timezone.now() - older_than
+    pending = PetitionEvent.objects.filter(
+        visible_to_firm=True, notified_at__isnull=True, created_at__lte=cutoff
+    ).values_list("pk", flat=True)
+    return sum(1 for pk in pending.iterator() if queue.send(task, pk))

@@ -79,6 +79,7 @@ from petitions.models import (
 )
 from petitions.models.records import ContactMethod
 from petitions.tasks import send_event_notice
+from zqztc import queue
 
 # --- helpers --------------------------------------------------------------------------------
 
@@ -114,7 +115,7 @@ def _required(text: str, message: str) -> str:
 
 
 def _notify(event_id: int) -> None:
-    send_event_notice.delay_on_commit(event_id)
+    queue.on_commit(send_event_notice, event_id)
 
 
 def _finish(

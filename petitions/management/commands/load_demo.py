@@ -18,7 +18,7 @@ import logging
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
@@ -171,7 +171,9 @@ COORD = (PetitionType.COORDINATION,)
 SCENARIOS = [
     Scenario("registered", 6, (0, 4), []),
     Scenario("withdrawn", 2, (8, 30), [("withdraw", {})], needs_account=True),
-    Scenario("withdrawn_archived", 1, (50, 50), [("withdraw", {}), ("archive", {})], True),
+    Scenario(
+        "withdrawn_archived", 1, (50, 50), [("withdraw", {}), ("archive", {})], needs_account=True
+    ),
     Scenario("rejected", 5, (2, 40), [("reject", {})]),
     Scenario("rejected_archived", 3, (42, 58), [("reject", {}), ("archive", {})]),
     Scenario("accepted", 4, (0, 3), [A]),
@@ -239,9 +241,15 @@ SCENARIOS = [
         "in_progress_approved", 1, (16, 16), [A, P, C, SUBMIT, APPROVE, L, K, PR, PR], types=COORD
     ),
     Scenario("replied", 8, (1, 14), [*HANDLING, R]),
-    Scenario("concluded_by_firm", 5, (10, 40), [*HANDLING, R, _evaluate(SAT, "firm")], True),
     Scenario(
-        "concluded_by_firm_basic", 2, (12, 35), [*HANDLING, R, _evaluate(BASIC, "firm")], True
+        "concluded_by_firm", 5, (10, 40), [*HANDLING, R, _evaluate(SAT, "firm")], needs_account=True
+    ),
+    Scenario(
+        "concluded_by_firm_basic",
+        2,
+        (12, 35),
+        [*HANDLING, R, _evaluate(BASIC, "firm")],
+        needs_account=True,
     ),
     Scenario("concluded_revisit", 5, (8, 45), [*HANDLING, R, _evaluate(SAT, "revisit")]),
     Scenario("concluded_revisit_basic", 4, (10, 40), [*HANDLING, R, _evaluate(BASIC, "revisit")]),
@@ -377,8 +385,11 @@ def _later(prev: datetime, working_days: int, hour: int, minute: int) -> datetim
 
 
 def _next_thursday_after(prev: datetime, minute: int) -> datetime:
+    """The weekly report is due on Thursdays (004 三(四)); on a holiday it waits for the next working day."""
     day = timezone.localtime(prev).date() + timedelta(days=1)
     day += timedelta(days=(3 - day.weekday()) % 7)
+    if not workdays.is_working_day(day):
+        day = workdays.add_working_days(day, 1)
     return _at(day, 15, minute)
 
 
@@ -412,7 +423,7 @@ class Command(BaseCommand):
                 _quiet("celery.app.trace"),
                 transaction.atomic(),
             ):
-                loader = _Loader(data, self.stdout.write)
+                loader = _Loader(data)
                 loader.load_reference_data()
                 loader.load_petitions()
             self._summary(data)
@@ -456,9 +467,10 @@ class Command(BaseCommand):
 
 
 class _Loader:
-    def __init__(self, data: dict[str, Any], write: Callable[[str], None]) -> None:
+    """Creates the reference data, plans the demo petitions and plays their steps in time order."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
         self.data = data
-        self.write = write
         self.units: dict[str, OrgUnit] = {}
         self.firms: list[Enterprise] = []
         self.users: dict[str, User] = {}
@@ -513,9 +525,8 @@ class _Loader:
             self.firms.append(firm)
 
     def _accounts(self) -> None:
-        hashed = make_password(
-            self.data["password"]
-        )  # hashed once: the slow part of creating users
+        # Hashed once: hashing is the slow part of creating users.
+        hashed = make_password(self.data["password"])
         by_uscc = {f.uscc: f for f in self.firms}
         groups = self._staff_groups()
         for row in self.data["accounts"]:
@@ -605,7 +616,7 @@ class _Loader:
             case.original = original
             case.title = f"再次反映：{original.title}"
             case.content = (
-                f"企业就此前反映的“{original.title}”再次来电，询问办理进展，"
+                f"企业就此前反映的“{original.title}”再次反映，询问办理进展，"
                 "并补充提供了相关合同、票据等材料。"
             )
             accepted_at = next(at for at, action, _ in original.steps if action == "accept")
@@ -670,6 +681,10 @@ class _Loader:
             if case.steps[-1][0] < now - timedelta(minutes=10):
                 return
             start -= timedelta(days=1)
+            while case.channel != Channel.PORTAL and not workdays.is_working_day(
+                timezone.localdate(start)
+            ):
+                start -= timedelta(days=1)
         raise RuntimeError(f"demo case {case.index} does not fit before now")  # pragma: no cover
 
     def _times(self, case: Case) -> list[tuple[datetime, str, dict[str, Any]]]:
