@@ -13,6 +13,7 @@ ACTION_LABELS = {
     "reject": _("Not accepted"),
     "mark_duplicate": _("Merged into an earlier petition"),
     "duplicate_received": _("Duplicate received as supplementary material"),
+    "escalate": _("Sent up to the higher level"),
     "propose": _("Proposed to a lead unit"),
     "confirm": _("Confirmed by the lead unit"),
     "return": _("Returned by the unit"),

@@ -238,9 +238,11 @@ def register(
 
 @transaction.atomic
 def withdraw(*, petition_id: int, actor: User, note: str = "") -> Petition:
-    """The firm withdraws before acceptance."""
+    """The firm withdraws before acceptance; the task force may record a withdrawal made by phone."""
     petition = _lock(petition_id)
-    access.require_enterprise_member(actor, petition)
+    access.require_enterprise_or_task_force(actor, petition)
+    if not actor.has_role(Role.ENTERPRISE):
+        note = _required(note, _("Record how the enterprise asked to withdraw."))
     before = petition.state
     _fire(petition, "withdraw")
     deadlines.close_all(petition, at=timezone.now())
@@ -334,6 +336,31 @@ def mark_duplicate(*, petition_id: int, actor: User, original_id: int, note: str
         before,
         note=f"{message} {note}".strip(),
         visible_to_firm=True,
+    )
+
+
+@transaction.atomic
+def escalate(*, petition_id: int, actor: User, note: str) -> Petition:
+    """An item the district cannot settle goes up to the city (000 二(三); 002 二(三))."""
+    petition = _lock(petition_id)
+    access.require_task_force(actor, petition)
+    note = _required(note, _("Explain why the petition goes to the higher level."))
+    if petition.state not in (State.REGISTERED, State.ACCEPTED, State.RETURNED):
+        raise WorkflowError(
+            _("This cannot be done while the petition is “%(state)s”.")
+            % {"state": petition.get_state_display()},
+            code="invalid_transition",
+        )
+    parent = next((u for u in petition.jurisdiction.ancestors() if u.is_jurisdiction), None)
+    if parent is None:
+        raise WorkflowError(
+            _("There is no higher level to send this petition to."), code="no_parent"
+        )
+    # A pending return stays pending: the higher level reviews it and reassigns to one of its units.
+    petition.jurisdiction = parent
+    message = _("Sent up to %(unit)s.") % {"unit": parent.name}
+    return _finish(
+        petition, actor, "escalate", petition.state, note=f"{message} {note}", visible_to_firm=True
     )
 
 

@@ -189,3 +189,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# --- Portal rate limits (petitions/ratelimit.py): per hour, counted in the cache above.
+# Production needs the Redis cache (REDIS_URL): the local-memory cache counts per process.
+PORTAL_RATE_WINDOW = 3600
+PORTAL_SUBMIT_PER_ACCOUNT = env.int("PORTAL_SUBMIT_PER_ACCOUNT", default=10)
+PORTAL_SUBMIT_PER_IP = env.int("PORTAL_SUBMIT_PER_IP", default=30)
+PORTAL_SIGNUP_PER_IP = env.int("PORTAL_SIGNUP_PER_IP", default=10)
+# --- end of portal rate limits

@@ -1,0 +1,492 @@
+"""Benchmark the department handler's inbox (/handle/) on a large PostgreSQL database.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/zqztc_bench .venv/bin/python bench/inbox.py --rows 1000000
+
+What it does (see bench/README.md):
+1. creates the bench database named in DATABASE_URL if missing (the name must contain "bench": it may
+   be dropped and reloaded) and migrates it;
+2. unless it already holds exactly --rows petitions, bulk-loads them in SQL (INSERT ... SELECT over
+   generate_series): ~60 handling units, ~3,000 firms, most petitions concluded or archived, due dates
+   on the open ones with their open Deadline rows, co-handlers on a few percent, progress reports on
+   most petitions in handling; then VACUUM ANALYZE;
+3. times the inbox view through Django's test Client (force_login as a handler of one unit):
+   --requests per tab after a warm-up, printing the median and p95 in ms and the queries per request;
+4. prints EXPLAIN (ANALYZE, BUFFERS) of the tab counts and of each tab's page query.
+
+--index "CREATE INDEX ..." (repeatable) times once without and once with the extra index(es), created
+with raw SQL in the bench database only (never a migration), then drops them unless --keep-index.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+# The real settings module, configured for a benchmark: no DEBUG (it would keep every query),
+# plain static storage (no collectstatic manifest), persistent connections as production would use.
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/zqztc_bench")
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-never-used-in-production-0123456789")
+os.environ["DEBUG"] = "0"
+os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage")
+os.environ.setdefault("CONN_MAX_AGE", "600")
+os.environ.setdefault("AXES_ENABLED", "0")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zqztc.settings")
+
+HANDLING_UNITS = 60
+FIRMS = 3000
+# State mix of a mature installation: most petitions finished; about 6.5 % open.
+STATE_MIX = [
+    ("archived", 0.600),
+    ("concluded", 0.300),
+    ("rejected", 0.020),
+    ("duplicate", 0.010),
+    ("withdrawn", 0.005),
+    ("registered", 0.003),
+    ("accepted", 0.002),
+    ("proposed", 0.005),
+    ("returned", 0.001),
+    ("confirmed", 0.003),
+    ("awaiting_approval", 0.001),
+    ("assigned", 0.005),
+    ("in_progress", 0.030),
+    ("replied", 0.015),
+]
+LEAD_STATES = (
+    "confirmed",
+    "awaiting_approval",
+    "assigned",
+    "in_progress",
+    "replied",
+    "concluded",
+    "archived",
+)
+# The open step of each open state: (step, limit rule, due offset range in days around today).
+DUE = {
+    "registered": ("triage", "triage", -2, 3),
+    "accepted": ("triage", "triage", -2, 3),
+    "returned": ("triage", "triage", -2, 3),
+    "proposed": ("confirm", "confirm", -3, 3),
+    "confirmed": ("issue_letter", "issue_letter", -2, 3),
+    "assigned": ("contact", "contact", -3, 2),
+    "in_progress": ("reply", "reply_complaint", -10, 12),
+    "replied": ("revisit", "revisit", -3, 4),
+}
+CO_SHARE = 0.04
+TABS = ("confirm", "handling", "due_soon", "overdue", "co", "replied", "concluded")
+
+
+def log(message: str) -> None:
+    print(message, flush=True)  # noqa: T201 - a command-line script reports on stdout
+
+
+def database_name() -> str:
+    name = urlparse(os.environ["DATABASE_URL"]).path.lstrip("/")
+    if "bench" not in name:
+        raise SystemExit(f"refusing to use {name!r}: the bench database name must contain 'bench'")
+    return name
+
+
+def ensure_database(name: str, fresh: bool) -> None:
+    import psycopg2
+
+    url = urlparse(os.environ["DATABASE_URL"])
+    admin = psycopg2.connect(
+        host=url.hostname,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        dbname="postgres",
+    )
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        exists = cur.fetchone() is not None
+        if exists and fresh:
+            log(f"dropping {name}")
+            cur.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            exists = False
+        if not exists:
+            log(f"creating {name}")
+            cur.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+
+
+def setup_django() -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def make_reference_data() -> dict:
+    """A city with 6 districts; 48 city departments, the 6 district governments and 6 district
+    departments handle petitions (60 units); one handler per unit; the task force."""
+    from petitions.models import OrgUnit, Role, Theme, UnitKind, User
+
+    city, _ = OrgUnit.objects.get_or_create(name="基准市", parent=None, defaults={"kind": "city"})
+    districts = [
+        OrgUnit.objects.get_or_create(
+            name=f"基准{i}区", parent=city, defaults={"kind": UnitKind.DISTRICT}
+        )[0]
+        for i in range(1, 7)
+    ]
+    units = [
+        OrgUnit.objects.get_or_create(
+            name=f"市第{i:02d}局", parent=city, defaults={"kind": UnitKind.DEPARTMENT}
+        )[0]
+        for i in range(1, 49)
+    ]
+    units += districts
+    units += [
+        OrgUnit.objects.get_or_create(
+            name=f"{d.name}市场监管局", parent=d, defaults={"kind": UnitKind.DEPARTMENT}
+        )[0]
+        for d in districts
+    ]
+    assert len(units) == HANDLING_UNITS
+    task_force, _ = OrgUnit.objects.get_or_create(
+        name="基准市工作专班", parent=city, defaults={"kind": UnitKind.TASK_FORCE}
+    )
+    handlers = []
+    for i, unit in enumerate(units):
+        user, created = User.objects.get_or_create(
+            username=f"bench_handler_{i:02d}", defaults={"role": Role.HANDLER, "unit": unit}
+        )
+        if created:
+            user.set_unusable_password()
+            user.save()
+        handlers.append(user)
+    staff, _ = User.objects.get_or_create(
+        username="bench_staff", defaults={"role": Role.TASK_FORCE, "unit": task_force}
+    )
+    themes = list(Theme.objects.order_by("pk").values_list("pk", flat=True))
+    return {
+        "city": city,
+        "units": units,
+        "handlers": handlers,
+        "staff": staff,
+        "themes": themes,
+    }
+
+
+def _array(values: list[int]) -> str:
+    return "ARRAY[" + ",".join(str(v) for v in values) + "]::bigint[]"
+
+
+def load(rows: int, ref: dict) -> None:
+    """Bulk-load in SQL: every row is built by PostgreSQL itself from generate_series."""
+    from django.db import connection
+
+    city = ref["city"].pk
+    units = _array([u.pk for u in ref["units"]])
+    users = _array([u.pk for u in ref["handlers"]])
+    themes = _array(ref["themes"])
+    n_themes = len(ref["themes"])
+    # Cumulative thresholds for the state of each row.
+    cases, acc = [], 0.0
+    for state, share in STATE_MIX:
+        acc += share
+        cases.append(f"WHEN r_state < {acc:.6f} THEN '{state}'")
+    state_case = "CASE " + " ".join(cases) + " ELSE 'archived' END"
+    lead_states = ",".join(f"'{s}'" for s in LEAD_STATES)
+    step_case = (
+        "CASE state "
+        + " ".join(f"WHEN '{s}' THEN '{step}'" for s, (step, _r, _a, _b) in DUE.items())
+        + " ELSE '' END"
+    )
+    due_case = (
+        "CASE state "
+        + " ".join(
+            f"WHEN '{s}' THEN current_date + ({lo} + floor(r_due * {hi - lo + 1}))::int"
+            for s, (_st, _r, lo, hi) in DUE.items()
+        )
+        + " ELSE NULL END"
+    )
+    rule_case = (
+        "CASE due_step "
+        + " ".join(f"WHEN '{step}' THEN '{rule}'" for step, rule, _a, _b in DUE.values())
+        + " END"
+    )
+    t0 = time.perf_counter()
+    with connection.cursor() as cur:
+        cur.execute("TRUNCATE petitions_petition, petitions_enterprise RESTART IDENTITY CASCADE")
+        # Foreign keys are checked by construction here; skipping their triggers makes the load
+        # several times faster (superuser only; this session only).
+        cur.execute("SET session_replication_role = replica")
+        cur.execute("SELECT setseed(0.42)")
+        cur.execute(
+            f"""
+            INSERT INTO petitions_enterprise (uscc, name, legal_representative, contact_name,
+                contact_phone, email, address, jurisdiction_id, industry, ownership, is_chamber,
+                project_stage, is_verified, created_at)
+            SELECT '91449900' || lpad(g::text, 9, '0') || 'X', '基准企业' || g || '有限公司', '王法人',
+                '张经理', '+8613800' || lpad((g % 100000)::text, 5, '0'), 'firm' || g || '@example.com',
+                '基准市某路' || g || '号', {city}, '制造业', 'private', false, '', true, now()
+            FROM generate_series(1, {FIRMS}) g
+            """
+        )
+        cur.execute("SELECT min(id) FROM petitions_enterprise")
+        firm0 = cur.fetchone()[0]
+        log(f"  {FIRMS} firms in {time.perf_counter() - t0:.1f}s")
+        cur.execute(
+            f"""
+            INSERT INTO petitions_petition (number, enterprise_id, channel, channel_ref,
+                received_at, type, theme_id, scope_class, demand_class, nature_class, age_class,
+                tier, title, content, request, publication_consent, jurisdiction_id,
+                proposed_unit_id, lead_unit_id, reject_reason, reject_explanation,
+                needs_leader_approval, leader_instruction, transfer_letter_no,
+                transfer_letter_issued_at, accepted_at, confirmed_at, contacted_at, replied_at,
+                concluded_at, archived_at, extension_count, return_count, rehandle_count, state,
+                due_on, due_step, created_at, updated_at)
+            SELECT 'ZQ' || to_char(received_at, 'YYYY') || '-' || lpad(g::text, 7, '0'),
+                {firm0} + floor(r_firm * {FIRMS})::int, 'portal', '', received_at,
+                (ARRAY['consultation','suggestion','complaint','coordination'])[1 + floor(r_type * 4)::int],
+                ({themes})[1 + floor(r_theme * {n_themes})::int], '', '', '', '', 'general',
+                '诉求' || g || '：用电报装审批时间过长',
+                '企业反映第' || g || '号问题：新厂房用电报装已提交两个月仍未审批，影响投产，请求协调供电部门尽快办理。',
+                '', false, {city},
+                CASE WHEN state IN ('proposed','returned',{lead_states}) THEN unit END,
+                CASE WHEN state IN ({lead_states}) THEN unit END,
+                '', '', false, '',
+                CASE WHEN state IN ('assigned','in_progress','replied','concluded','archived')
+                     THEN 'ZB' || g ELSE '' END,
+                CASE WHEN state IN ('assigned','in_progress','replied','concluded','archived')
+                     THEN received_at + interval '2 days' END,
+                received_at + interval '1 hour', NULL, NULL, NULL,
+                CASE WHEN state IN ('concluded','archived') THEN received_at + interval '8 days' END,
+                CASE WHEN state = 'archived' THEN received_at + interval '30 days' END,
+                0, 0, 0, state, due_on, due_step, received_at, received_at
+            FROM (
+                SELECT *, {step_case} AS due_step, {due_case} AS due_on
+                FROM (
+                    SELECT g, {state_case} AS state, r_firm, r_type, r_theme, r_due,
+                        ({units})[1 + floor(r_unit * {HANDLING_UNITS})::int] AS unit,
+                        CASE WHEN r_state < 0.935
+                             THEN now() - (interval '5 years' * r_recv) - interval '60 days'
+                             ELSE now() - (interval '60 days' * r_recv) END AS received_at
+                    FROM (
+                        SELECT g, random() AS r_state, random() AS r_unit, random() AS r_firm,
+                            random() AS r_type, random() AS r_theme, random() AS r_due,
+                            random() AS r_recv
+                        FROM generate_series(1, {rows}) g
+                    ) raw
+                ) s
+            ) t
+            """
+        )
+        log(f"  {rows} petitions in {time.perf_counter() - t0:.1f}s")
+        cur.execute(
+            f"""
+            INSERT INTO petitions_petition_co_units (petition_id, orgunit_id)
+            SELECT id, ({units})[1 + ((array_position({units}, lead_unit_id) + floor(random() * {HANDLING_UNITS - 1})::int) % {HANDLING_UNITS})]
+            FROM petitions_petition
+            WHERE lead_unit_id IS NOT NULL AND random() < {CO_SHARE}
+            """
+        )
+        cur.execute(
+            f"""
+            INSERT INTO petitions_deadline (petition_id, step, rule, start_on, amount, extra, unit,
+                due_on, estimated, closed_at, created_at)
+            SELECT id, due_step, {rule_case}, due_on - 2, 1, 0, 'working_days', due_on, false,
+                NULL, now()
+            FROM petitions_petition WHERE due_on IS NOT NULL
+            """
+        )
+        # Most petitions in handling have reported in one of the last three weeks.
+        cur.execute(
+            f"""
+            INSERT INTO petitions_progressreport (petition_id, unit_id, author_id, text,
+                week_thursday, created_at)
+            SELECT id, lead_unit_id, ({users})[array_position({units}, lead_unit_id)],
+                '已与供电部门会商，正在办理。', d + ((11 - extract(isodow FROM d)::int) % 7), now()
+            FROM (
+                SELECT id, lead_unit_id, current_date - floor(random() * 21)::int AS d
+                FROM petitions_petition
+                WHERE state IN ('assigned','in_progress') AND random() < 0.8
+            ) x
+            """
+        )
+        cur.execute("SET session_replication_role = DEFAULT")
+    log(f"  co-handlers, deadlines, progress reports in {time.perf_counter() - t0:.1f}s")
+    with connection.cursor() as cur:
+        # VACUUM cannot run in a transaction; Django's connection is in autocommit mode here.
+        cur.execute("VACUUM ANALYZE")
+    log(f"loaded and analysed in {time.perf_counter() - t0:.1f}s")
+
+
+def petition_count() -> int:
+    from petitions.models import Petition
+
+    return Petition.objects.count()
+
+
+def busiest_handler(ref: dict):
+    """The handler of the unit with the most open petitions: the worst case for its inbox."""
+    from django.db.models import Count
+
+    from petitions.models import OPEN_STATES, Petition
+
+    top = (
+        Petition.objects.filter(state__in=OPEN_STATES, lead_unit__isnull=False)
+        .values("lead_unit_id")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .first()
+    )
+    return next(h for h in ref["handlers"] if h.unit_id == top["lead_unit_id"])
+
+
+def time_tabs(user, requests: int) -> dict[str, tuple[float, float, int, int]]:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(user)
+    results = {}
+    for tab in TABS:
+        url = f"/handle/?tab={tab}"
+        for _ in range(10):  # warm-up: caches, connection, template loading
+            response = client.get(url)
+            assert response.status_code == 200, response.status_code
+        with CaptureQueriesContext(connection) as captured:
+            client.get(url)
+        samples = []
+        for _ in range(requests):
+            start = time.perf_counter()
+            response = client.get(url)
+            samples.append((time.perf_counter() - start) * 1000)
+            assert response.status_code == 200
+        samples.sort()
+        p95 = samples[max(0, int(round(0.95 * len(samples))) - 1)]
+        count = response.context["inbox"].counts[tab] if response.context else -1
+        results[tab] = (statistics.median(samples), p95, len(captured), count)
+    return results
+
+
+def report(results: dict, title: str) -> None:
+    log(f"\n{title}")
+    log(f"{'tab':<10} {'rows':>7} {'queries':>7} {'median ms':>10} {'p95 ms':>8}")
+    for tab, (median, p95, queries, count) in results.items():
+        log(f"{tab:<10} {count:>7} {queries:>7} {median:>10.1f} {p95:>8.1f}")
+
+
+def explain(user) -> None:
+    from django.utils import timezone
+
+    from petitions import workdays
+    from petitions.selectors import handler as selectors
+
+    today = timezone.localdate()
+    unit = user.unit
+    co_ids = selectors.co_handling_ids(unit)
+    filters = selectors.tab_filters(
+        unit, today, workdays.add_working_days(today, selectors.DUE_SOON_WORKING_DAYS), co_ids
+    )
+    counts = selectors.inbox_base(unit, co_ids).aggregate
+    del counts
+    from django.db.models import Count
+
+    base = selectors.inbox_base(unit, co_ids)
+    log("\nEXPLAIN tab counts (one aggregate):")
+    log(
+        base.annotate()
+        .values("pk")
+        .none()
+        .explain()
+        if False
+        else _explain_aggregate(base, {k: Count("pk", filter=q) for k, q in filters.items()})
+    )
+    for tab in TABS:
+        qs = selectors.rows_queryset(Petition_all(), unit, tab, today, filters)[:25]
+        log(f"\nEXPLAIN rows of tab {tab}:")
+        log(qs.explain(analyze=True, buffers=True))
+
+
+def Petition_all():  # noqa: N802
+    from petitions.models import Petition
+
+    return Petition.objects.all()
+
+
+def _explain_aggregate(base, aggregates: dict) -> str:
+    from django.db import connection
+
+    query = base.query.chain()
+    query.add_annotation  # noqa: B018
+    sql_qs = base.annotate(**{f"_{k}": v for k, v in aggregates.items()}).values(
+        *[f"_{k}" for k in aggregates]
+    )
+    del sql_qs
+    # Build the aggregate SQL the same way QuerySet.aggregate does, then EXPLAIN it.
+    query = base.query.chain()
+    for alias, expression in aggregates.items():
+        query.add_annotation(expression, alias, is_summary=True)
+    compiler = query.get_compiler(using=base.db)
+    # get_aggregation would execute; compile the summary query instead.
+    outer = query.get_aggregation  # noqa: B018
+    sql, params = compiler.as_sql()
+    with connection.cursor() as cur:
+        cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+        return "\n".join(row[0] for row in cur.fetchall())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=200, help="timed requests per tab")
+    parser.add_argument("--fresh", action="store_true", help="drop and reload the bench database")
+    parser.add_argument("--index", action="append", default=[], help="CREATE INDEX to try")
+    parser.add_argument("--keep-index", action="store_true")
+    parser.add_argument("--no-explain", action="store_true")
+    args = parser.parse_args()
+
+    name = database_name()
+    ensure_database(name, args.fresh)
+    setup_django()
+    ref = make_reference_data()
+    if petition_count() != args.rows:
+        log(f"loading {args.rows} petitions into {name} …")
+        load(args.rows, ref)
+    else:
+        log(f"{name} already holds {args.rows} petitions; reusing them (--fresh to reload)")
+    user = busiest_handler(ref)
+    log(f"timing as {user.username} ({user.unit.name})")
+    report(time_tabs(user, args.requests), "existing indexes:")
+    if not args.no_explain:
+        explain(user)
+    if args.index:
+        from django.db import connection
+
+        with connection.cursor() as cur:
+            for sql in args.index:
+                log(f"\n{sql}")
+                cur.execute(sql)
+            cur.execute("ANALYZE petitions_petition")
+        report(time_tabs(user, args.requests), "with the extra index(es):")
+        if not args.no_explain:
+            explain(user)
+        if not args.keep_index:
+            with connection.cursor() as cur:
+                for sql in args.index:
+                    index_name = sql.split("INDEX", 1)[1].split()[0]
+                    if index_name.upper() in ("CONCURRENTLY", "IF"):
+                        index_name = sql.split()[-1]
+                    cur.execute(f"DROP INDEX IF EXISTS {index_name}")
+
+
+if __name__ == "__main__":
+    main()

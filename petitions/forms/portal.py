@@ -1,0 +1,247 @@
+"""Forms of the enterprise portal: they check shape; petitions/workflow.py checks the rules (STYLE C6)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext_lazy as _
+
+from petitions.models import Enterprise, OrgUnit, Petition, PetitionType, Rating, Theme, User
+from petitions.uploads import MAX_FILES, validate_uploads
+from petitions.validators import normalise_uscc, validate_cn_phone, validate_uscc
+from zqztc.forms import Form
+
+ACCEPT = ".pdf,.png,.jpg,.jpeg,.gif,.webp,.doc,.docx,.xls,.xlsx,.ppt,.pptx"
+FILES_HELP = _("Up to 5 files, each at most 10 MB: PDF, images or Office documents.")
+FILES_AGAIN = _(
+    "Please choose your files again: for your safety a browser never keeps chosen files "
+    "when a form is shown again."
+)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; cleans to a list (Django's documented pattern)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: object, initial: object = None) -> list[UploadedFile]:
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else []
+
+
+class UploadsMixin:
+    """`attachments` cleans to (file, content type) pairs checked by their bytes."""
+
+    already_attached = 0
+
+    def clean_attachments(self) -> list[tuple[UploadedFile, str]]:
+        files = self.cleaned_data.get("attachments") or []
+        return validate_uploads(files, already=self.already_attached)
+
+    def ask_for_files_again(self, files_sent: bool) -> None:
+        """A browser cannot re-fill a file input: say so next to it when the form comes back."""
+        if files_sent and self.errors and "attachments" not in self.errors:
+            self.add_error("attachments", FILES_AGAIN)
+
+
+# --- account ---------------------------------------------------------------------------------
+
+
+class SignupForm(Form):
+    uscc = forms.CharField(
+        label=_("Unified social credit code"),
+        max_length=30,
+        help_text=_("18 characters, as on your business licence."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+    name = forms.CharField(label=_("Enterprise name"), max_length=200)
+    jurisdiction = forms.ModelChoiceField(
+        label=_("Jurisdiction"),
+        queryset=OrgUnit.objects.none(),
+        empty_label=_("Choose the city, district or zone"),
+        help_text=_("Where the enterprise is registered; its task force handles your petitions."),
+    )
+    contact_name = forms.CharField(label=_("Contact person"), max_length=50)
+    mobile = forms.CharField(
+        label=_("Mobile number"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    email = forms.EmailField(
+        label=_("E-mail"),
+        help_text=_("Notices and password resets are sent here."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    username = forms.CharField(
+        label=_("Login name"),
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text=_("Letters, digits and @ . + - _ only; you log in with it."),
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
+    )
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["jurisdiction"].queryset = (
+            OrgUnit.objects.jurisdictions().filter(is_active=True).order_by("kind", "name")
+        )
+
+    def clean_uscc(self) -> str:
+        code = normalise_uscc(self.cleaned_data["uscc"])
+        validate_uscc(code)
+        # Say only that the code is taken, never which firm holds it or who its accounts are.
+        if Enterprise.objects.filter(uscc=code).exists():
+            raise ValidationError(already_registered_message(), code="uscc_taken")
+        return code
+
+    def clean_mobile(self) -> str:
+        mobile = "".join(self.cleaned_data["mobile"].split()).replace("-", "")
+        validate_cn_phone(mobile)
+        return mobile
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"]
+        if User.objects.filter(username__iexact=username).exists():
+            raise ValidationError(_("This login name is taken; choose another."), code="taken")
+        return username
+
+    def clean(self) -> dict:
+        data = super().clean()
+        one, two = data.get("password1"), data.get("password2")
+        if one and two and one != two:
+            self.add_error("password2", _("The two passwords do not match."))
+        elif one:
+            probe = User(
+                username=data.get("username", ""),
+                email=data.get("email", ""),
+                first_name=data.get("contact_name", ""),
+            )
+            try:
+                password_validation.validate_password(one, probe)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return data
+
+
+def already_registered_message() -> str:
+    return _(
+        "This unified social credit code is already registered. If your enterprise already has an "
+        "account, a colleague can ask the task force to add you; otherwise contact the task force."
+    )
+
+
+# --- petitions -------------------------------------------------------------------------------
+
+
+class SubmitForm(UploadsMixin, Form):
+    type = forms.ChoiceField(
+        label=_("Type"),
+        choices=[("", _("Choose the type")), *PetitionType.choices],
+        help_text=_("Consultations are answered in 1 working day, suggestions in 2, complaints in 3."),
+    )
+    theme = forms.ModelChoiceField(
+        label=_("Theme"),
+        queryset=Theme.objects.none(),
+        required=False,
+        empty_label=_("Not sure (the task force will choose)"),
+    )
+    title = forms.CharField(label=_("Title"), max_length=200)
+    content = forms.CharField(
+        label=_("What happened"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("The facts: what, where, since when, who is involved."),
+    )
+    request = forms.CharField(
+        label=_("What you ask for"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    attachments = MultipleFileField(label=_("Attachments"), required=False, help_text=FILES_HELP)
+    publication_consent = forms.BooleanField(
+        label=_("The result may be published after names and contacts are removed"),
+        required=False,
+    )
+    merge_into = forms.ModelChoiceField(
+        label=_("Add to an open petition instead"),
+        queryset=Petition.objects.none(),
+        required=False,
+        widget=forms.HiddenInput,
+    )
+    # Set by the similar-petitions panel once the firm has seen it (petitions/similar.py).
+    similar_checked = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: object, enterprise: Enterprise, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["theme"].queryset = Theme.objects.filter(is_active=True).order_by("name")
+        self.fields["merge_into"].queryset = Petition.objects.filter(enterprise=enterprise).open()
+
+
+class SimilarQueryForm(Form):
+    title = forms.CharField(max_length=200, required=False)
+    content = forms.CharField(required=False)
+
+
+class MaterialForm(UploadsMixin, Form):
+    note = forms.CharField(
+        label=_("Supplementary explanation"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    attachments = MultipleFileField(label=_("Files"), required=False, help_text=FILES_HELP)
+
+    def __init__(self, *args: object, already_attached: int = 0, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.already_attached = already_attached
+        left = max(MAX_FILES - already_attached, 0)
+        self.fields["attachments"].help_text = _(
+            "You can add %(n)d more files, each at most 10 MB: PDF, images or Office documents."
+        ) % {"n": left}
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not self.errors and not data.get("attachments") and not data.get("note", "").strip():
+            raise ValidationError(_("Add a file or an explanation."), code="required")
+        return data
+
+
+class WithdrawForm(Form):
+    note = forms.CharField(
+        label=_("Why do you withdraw it? (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class EvaluateForm(Form):
+    rating = forms.ChoiceField(
+        label=_("How satisfied are you with the reply?"),
+        choices=Rating.choices,
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required if you are unsatisfied: tell us what is still unresolved."),
+    )

@@ -1,0 +1,1 @@
+"""Multi-model reads for pages and reports (STYLE C4)."""

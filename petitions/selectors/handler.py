@@ -1,0 +1,354 @@
+"""Reads for the department handler's pages: the inbox and the petition page (SPEC §1 承办单位).
+
+The inbox runs a fixed number of queries whatever the number of rows (STYLE C4, C9):
+one for the co-handled petitions still being handled, one aggregate for every tab count, one for
+the page of rows (with the missing-progress flag as a subquery annotation) and the one calendar
+query behind the working days left. Every tab's filter starts from an indexed unit column
+(`lead_unit`, `proposed_unit`, or the co-unit table) and the rows are ordered by `due_on`, so
+"this unit's open petitions by due date" is read from (lead_unit, due_on) / (proposed_unit, due_on).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from petitions import deadlines, limits, workdays
+from petitions.models import (
+    HANDLING_STATES,
+    Attachment,
+    ContactRecord,
+    Deadline,
+    Extension,
+    ExtensionStatus,
+    OrgUnit,
+    Petition,
+    PetitionEvent,
+    ProgressReport,
+    Reply,
+    ReplyKind,
+    State,
+    Step,
+    User,
+)
+from petitions.workflow import reporting_thursday
+
+PAGE_SIZE = 25
+# "Due soon" reaches this many working days ahead (the issue: due within two working days).
+DUE_SOON_WORKING_DAYS = 2
+FINISHED_STATES = (State.CONCLUDED, State.ARCHIVED)
+
+
+@dataclass(frozen=True)
+class Tab:
+    key: str
+    label: str
+
+
+TABS = (
+    Tab("confirm", _("To confirm")),
+    Tab("handling", _("In progress")),
+    Tab("due_soon", _("Due within 2 working days")),
+    Tab("overdue", _("Overdue")),
+    Tab("co", _("Co-handling")),
+    Tab("replied", _("Replied, awaiting evaluation")),
+    Tab("concluded", _("Concluded")),
+)
+TAB_KEYS = tuple(t.key for t in TABS)
+DEFAULT_TAB = "handling"
+
+
+def co_handling_ids(unit: OrgUnit) -> list[int]:
+    """Petitions this unit co-handles that are still being handled (few: the unit's open work).
+
+    Read first, as plain ids, so that the count and the rows can OR them with the indexed unit
+    columns: an EXISTS inside an OR makes PostgreSQL scan the whole petition table.
+    """
+    through = Petition.co_units.through
+    return list(
+        through.objects.filter(orgunit_id=unit.pk, petition__state__in=HANDLING_STATES)
+        .order_by()
+        .values_list("petition_id", flat=True)
+    )
+
+
+def tab_filters(unit: OrgUnit, today: date, soon: date, co_ids: list[int]) -> dict[str, Q]:
+    """Each tab as a filter. Due soon and overdue cover the steps this unit owes: confirming a
+    proposal, and contacting and replying as lead; a step the task force owes (issuing the letter,
+    the revisit) is not the unit's to be late with."""
+    to_confirm = Q(proposed_unit_id=unit.pk, state=State.PROPOSED)
+    handling = Q(lead_unit_id=unit.pk, state__in=HANDLING_STATES)
+    owed = to_confirm | handling
+    return {
+        "confirm": to_confirm,
+        "handling": handling,
+        "due_soon": owed & Q(due_on__gte=today, due_on__lte=soon),
+        "overdue": owed & Q(due_on__lt=today),
+        "co": Q(pk__in=co_ids),
+        "replied": Q(lead_unit_id=unit.pk, state=State.REPLIED),
+        "concluded": Q(lead_unit_id=unit.pk, state__in=FINISHED_STATES),
+    }
+
+
+def inbox_base(unit: OrgUnit, co_ids: list[int]) -> QuerySet[Petition]:
+    """Every petition that can appear in a tab: led, proposed to the unit, or co-handled now.
+
+    Three indexed conditions joined by OR (a BitmapOr in PostgreSQL), a subset of `visible_to`.
+    """
+    return Petition.objects.filter(
+        Q(lead_unit_id=unit.pk) | Q(proposed_unit_id=unit.pk, state=State.PROPOSED) | Q(pk__in=co_ids)
+    )
+
+
+def tab_counts(unit: OrgUnit, filters: dict[str, Q], co_ids: list[int]) -> dict[str, int]:
+    """All tab counts in one aggregate query with conditional counts."""
+    return inbox_base(unit, co_ids).aggregate(
+        **{key: Count("pk", filter=q) for key, q in filters.items()}
+    )
+
+
+def progress_due_annotation(unit: OrgUnit, today: date) -> Case:
+    """True on a petition this unit leads, in handling, with no progress report counted for this
+    week's reporting Thursday (004 三(四)) — a correlated subquery, not a query per row."""
+    this_week = ProgressReport.objects.filter(
+        petition=OuterRef("pk"), week_thursday__gte=reporting_thursday(today)
+    )
+    return Case(
+        When(
+            Q(lead_unit_id=unit.pk, state__in=HANDLING_STATES) & ~Exists(this_week),
+            then=Value(True),
+        ),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+
+
+def ordering_for(tab: str) -> tuple:
+    """By due date, earliest first; finished cases have no due date, so newest first."""
+    if tab == "concluded":
+        return ("-pk",)
+    return (F("due_on").asc(nulls_last=True), "pk")
+
+
+class CountedPaginator(Paginator):
+    """A paginator told the count it would otherwise ask the database for."""
+
+    def __init__(self, object_list: QuerySet, per_page: int, *, known_count: int | None) -> None:
+        super().__init__(object_list, per_page)
+        self.known_count = known_count
+
+    @cached_property
+    def count(self) -> int:
+        if self.known_count is not None:
+            return self.known_count
+        return super().count
+
+
+@dataclass
+class Inbox:
+    tab: str
+    counts: dict[str, int]
+    page: Page
+    rows: list[Petition]
+    today: date
+    reporting_thursday: date
+    filtered: bool
+    tabs: tuple[Tab, ...] = field(default=TABS)
+
+
+def inbox(
+    unit: OrgUnit,
+    *,
+    tab: str,
+    today: date,
+    narrow: QuerySet[Petition] | None = None,
+    page_number: object = 1,
+) -> Inbox:
+    """The unit's inbox for one tab. `narrow` is the queryset after the filters and search
+    (None when none is given), so an unfiltered page reuses the tab count for its paginator."""
+    if tab not in TAB_KEYS:
+        tab = DEFAULT_TAB
+    soon = workdays.add_working_days(today, DUE_SOON_WORKING_DAYS)  # pure: no query
+    co_ids = co_handling_ids(unit)  # query: open co-handled ids
+    filters = tab_filters(unit, today, soon, co_ids)
+    counts = tab_counts(unit, filters, co_ids)  # query: every tab count at once
+    source = narrow if narrow is not None else Petition.objects.all()
+    rows_qs = (
+        source.filter(filters[tab])
+        .select_related("enterprise", "theme")
+        .defer("content", "request", "reject_explanation", "leader_instruction")
+        .annotate(progress_due=progress_due_annotation(unit, today))
+        .order_by(*ordering_for(tab))
+    )
+    paginator = CountedPaginator(
+        rows_qs, PAGE_SIZE, known_count=None if narrow is not None else counts[tab]
+    )  # query when filtered: the count of matching rows
+    page = paginator.get_page(page_number)
+    rows = list(page.object_list)  # query: the page's rows
+    deadlines.annotate_days_left(rows, today)  # query: calendar overrides for the span
+    co = set(co_ids)
+    for row in rows:
+        if row.lead_unit_id == unit.pk:
+            row.unit_role = "lead"
+        elif row.state == State.PROPOSED and row.proposed_unit_id == unit.pk:
+            row.unit_role = "proposed"
+        elif row.pk in co:
+            row.unit_role = "co"
+        else:
+            row.unit_role = ""
+    return Inbox(
+        tab=tab,
+        counts=counts,
+        page=page,
+        rows=rows,
+        today=today,
+        reporting_thursday=reporting_thursday(today),
+        filtered=narrow is not None,
+    )
+
+
+# --- the petition page ------------------------------------------------------------------------
+
+
+@dataclass
+class PetitionPage:
+    """Everything the unit needs on one petition; each list is one query."""
+
+    petition: Petition
+    unit: OrgUnit
+    today: date
+    co_units: list[OrgUnit]
+    attachments: list[Attachment]
+    events: list[PetitionEvent]
+    open_deadlines: list[Deadline]
+    contacts: list[ContactRecord]
+    progress_reports: list[ProgressReport]
+    extensions: list[Extension]
+    opinions: list[Reply]
+    replies: list[Reply]
+    earlier: list[Petition]
+    max_extensions: int
+
+    @property
+    def is_proposed(self) -> bool:
+        p = self.petition
+        return p.state == State.PROPOSED and p.proposed_unit_id == self.unit.pk
+
+    @property
+    def is_lead(self) -> bool:
+        return self.petition.lead_unit_id == self.unit.pk
+
+    @property
+    def is_co(self) -> bool:
+        return any(u.pk == self.unit.pk for u in self.co_units)
+
+    @property
+    def in_handling(self) -> bool:
+        return self.petition.state in HANDLING_STATES
+
+    @property
+    def extensions_used(self) -> int:
+        return self.petition.extension_count
+
+    @property
+    def pending_extension(self) -> Extension | None:
+        return next((e for e in self.extensions if e.status == ExtensionStatus.PENDING), None)
+
+    @property
+    def contact_deadline(self) -> Deadline | None:
+        return next((d for d in self.open_deadlines if d.step == Step.CONTACT), None)
+
+    @property
+    def progress_due(self) -> bool:
+        thursday = reporting_thursday(self.today)
+        return (
+            self.is_lead
+            and self.in_handling
+            and not any(r.week_thursday >= thursday for r in self.progress_reports)
+        )
+
+    @property
+    def last_progress(self) -> ProgressReport | None:
+        return self.progress_reports[-1] if self.progress_reports else None
+
+
+def visible_petitions(user: User) -> QuerySet[Petition]:
+    return Petition.objects.visible_to(user)
+
+
+def petition_page(petition: Petition, user: User, today: date) -> PetitionPage:
+    """The petition page's lists (the petition itself was fetched through `visible_to`)."""
+    unit = user.unit
+    opinions_and_replies = list(
+        petition.replies.select_related("unit", "author")
+    )  # query: opinions and replies
+    open_deadlines = list(petition.deadlines.filter(closed_at__isnull=True))  # query
+    deadlines.annotate_days_left(open_deadlines, today)  # query: calendar overrides
+    earlier = list(
+        visible_petitions(user)
+        .filter(enterprise_id=petition.enterprise_id, received_at__lt=petition.received_at)
+        .exclude(pk=petition.pk)
+        .only("pk", "number", "title", "state", "received_at", "type")
+        .order_by("-received_at")[:10]
+    )  # query: the firm's earlier petitions this unit may see
+    return PetitionPage(
+        petition=petition,
+        unit=unit,
+        today=today,
+        co_units=list(petition.co_units.all()),  # query
+        attachments=list(
+            petition.attachments.select_related("unit", "uploaded_by")
+        ),  # query: every attachment, internal ones included (government side)
+        events=list(petition.events.select_related("actor")),  # query: the full timeline
+        open_deadlines=open_deadlines,
+        contacts=list(petition.contacts.select_related("unit", "recorded_by")),  # query
+        progress_reports=list(petition.progress_reports.select_related("author")),  # query
+        extensions=list(petition.extensions.select_related("requested_by")),  # query
+        opinions=[r for r in opinions_and_replies if r.kind == ReplyKind.OPINION],
+        replies=[r for r in opinions_and_replies if r.kind == ReplyKind.REPLY],
+        earlier=earlier,
+        max_extensions=limits.max_extensions(petition.jurisdiction),  # queries: the policy rows
+    )
+
+
+def petition_for(user: User, pk: int) -> QuerySet[Petition]:
+    """The queryset a handler's petition page fetches from: 404 for anything not visible."""
+    return visible_petitions(user).select_related(
+        "enterprise",
+        "theme",
+        "jurisdiction",
+        "proposed_unit",
+        "lead_unit",
+    )
+
+
+__all__ = [
+    "DEFAULT_TAB",
+    "PAGE_SIZE",
+    "TABS",
+    "Inbox",
+    "PetitionPage",
+    "Prefetch",
+    "inbox",
+    "petition_for",
+    "petition_page",
+    "tab_counts",
+    "tab_filters",
+]
