@@ -371,7 +371,7 @@ def time_tabs(user, requests: int) -> dict[str, tuple[float, float, int, int]]:
             samples.append((time.perf_counter() - start) * 1000)
             assert response.status_code == 200
         samples.sort()
-        p95 = samples[max(0, int(round(0.95 * len(samples))) - 1)]
+        p95 = samples[max(0, round(0.95 * len(samples)) - 1)]
         count = response.context["inbox"].counts[tab] if response.context else -1
         results[tab] = (statistics.median(samples), p95, len(captured), count)
     return results
@@ -384,64 +384,27 @@ def report(results: dict, title: str) -> None:
         log(f"{tab:<10} {count:>7} {queries:>7} {median:>10.1f} {p95:>8.1f}")
 
 
-def explain(user) -> None:
-    from django.utils import timezone
-
-    from petitions import workdays
-    from petitions.selectors import handler as selectors
-
-    today = timezone.localdate()
-    unit = user.unit
-    co_ids = selectors.co_handling_ids(unit)
-    filters = selectors.tab_filters(
-        unit, today, workdays.add_working_days(today, selectors.DUE_SOON_WORKING_DAYS), co_ids
-    )
-    counts = selectors.inbox_base(unit, co_ids).aggregate
-    del counts
-    from django.db.models import Count
-
-    base = selectors.inbox_base(unit, co_ids)
-    log("\nEXPLAIN tab counts (one aggregate):")
-    log(
-        base.annotate()
-        .values("pk")
-        .none()
-        .explain()
-        if False
-        else _explain_aggregate(base, {k: Count("pk", filter=q) for k, q in filters.items()})
-    )
-    for tab in TABS:
-        qs = selectors.rows_queryset(Petition_all(), unit, tab, today, filters)[:25]
-        log(f"\nEXPLAIN rows of tab {tab}:")
-        log(qs.explain(analyze=True, buffers=True))
-
-
-def Petition_all():  # noqa: N802
-    from petitions.models import Petition
-
-    return Petition.objects.all()
-
-
-def _explain_aggregate(base, aggregates: dict) -> str:
+def explain(user, tabs: tuple[str, ...] = TABS) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of the petition queries one inbox request runs, per tab."""
     from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
 
-    query = base.query.chain()
-    query.add_annotation  # noqa: B018
-    sql_qs = base.annotate(**{f"_{k}": v for k, v in aggregates.items()}).values(
-        *[f"_{k}" for k in aggregates]
-    )
-    del sql_qs
-    # Build the aggregate SQL the same way QuerySet.aggregate does, then EXPLAIN it.
-    query = base.query.chain()
-    for alias, expression in aggregates.items():
-        query.add_annotation(expression, alias, is_summary=True)
-    compiler = query.get_compiler(using=base.db)
-    # get_aggregation would execute; compile the summary query instead.
-    outer = query.get_aggregation  # noqa: B018
-    sql, params = compiler.as_sql()
-    with connection.cursor() as cur:
-        cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
-        return "\n".join(row[0] for row in cur.fetchall())
+    client = Client()
+    client.force_login(user)
+    seen = set()
+    for tab in tabs:
+        with CaptureQueriesContext(connection) as captured:
+            client.get(f"/handle/?tab={tab}")
+        for query in captured.captured_queries:
+            sql = query["sql"]
+            if "petitions_petition" not in sql or sql in seen:
+                continue
+            seen.add(sql)
+            with connection.cursor() as cur:
+                cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+                plan = "\n".join(row[0] for row in cur.fetchall())
+            log(f"\n--- tab {tab}: {sql[:160]}…\n{plan}")
 
 
 def main() -> None:
@@ -452,6 +415,7 @@ def main() -> None:
     parser.add_argument("--index", action="append", default=[], help="CREATE INDEX to try")
     parser.add_argument("--keep-index", action="store_true")
     parser.add_argument("--no-explain", action="store_true")
+    parser.add_argument("--load-only", action="store_true", help="load, then stop")
     args = parser.parse_args()
 
     name = database_name()
@@ -463,6 +427,8 @@ def main() -> None:
         load(args.rows, ref)
     else:
         log(f"{name} already holds {args.rows} petitions; reusing them (--fresh to reload)")
+    if args.load_only:
+        return
     user = busiest_handler(ref)
     log(f"timing as {user.username} ({user.unit.name})")
     report(time_tabs(user, args.requests), "existing indexes:")

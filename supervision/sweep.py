@@ -99,7 +99,7 @@ ITEM_COLUMNS = [
 def _mark_seriously_behind(sweep: Sweep) -> None:
     """One UPDATE per jurisdiction with its own thresholds (jurisdictions are few)."""
     items = SweepItem.objects.filter(sweep=sweep)
-    for jurisdiction_id in items.values_list("jurisdiction_id", flat=True).distinct():
+    for jurisdiction_id in items.order_by().values_list("jurisdiction_id", flat=True).distinct():
         policy = policy_for(OrgUnit.objects.get(pk=jurisdiction_id))
         items.filter(jurisdiction_id=jurisdiction_id).filter(
             Q(working_days_overdue__gt=policy.key_overdue_working_days)

@@ -6,6 +6,7 @@ Variables are documented in `.env.example`. A `.env` file is read only if it exi
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -154,7 +155,26 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "interval_max": 0.5,
     "socket_connect_timeout": 2,
 }
-CELERY_BEAT_SCHEDULE: dict = {}
+# Daily jobs run every working morning; the sweep task runs daily and acts on the 25th or the next
+# working day, and catches up after an outage (each job claims its period once, STYLE C7).
+CELERY_BEAT_SCHEDULE = {
+    "daily-reminders": {
+        "task": "supervision.tasks.daily_reminders",
+        "schedule": crontab(hour=8, minute=0),
+    },
+    "thursday-progress": {
+        "task": "supervision.tasks.thursday_progress",
+        "schedule": crontab(hour=9, minute=0),
+    },
+    "monthly-sweep": {
+        "task": "supervision.tasks.monthly_sweep",
+        "schedule": crontab(hour=7, minute=30),
+    },
+    "flush-notices": {
+        "task": "petitions.tasks.flush_pending_notices",
+        "schedule": crontab(minute="*/5"),
+    },
+}
 
 # django-axes: lock an account+IP after repeated failed logins.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)

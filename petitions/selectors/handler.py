@@ -21,7 +21,6 @@ from django.db.models import (
     Exists,
     F,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Value,
@@ -161,6 +160,19 @@ class CountedPaginator(Paginator):
         return super().count
 
 
+def rows_queryset(
+    source: QuerySet[Petition], unit: OrgUnit, tab: str, today: date, filters: dict[str, Q]
+) -> QuerySet[Petition]:
+    """One tab's rows with what a row shows; long texts are left in the database."""
+    return (
+        source.filter(filters[tab])
+        .select_related("enterprise", "theme")
+        .defer("content", "request", "reject_explanation", "leader_instruction")
+        .annotate(progress_due=progress_due_annotation(unit, today))
+        .order_by(*ordering_for(tab))
+    )
+
+
 @dataclass
 class Inbox:
     tab: str
@@ -185,17 +197,12 @@ def inbox(
     (None when none is given), so an unfiltered page reuses the tab count for its paginator."""
     if tab not in TAB_KEYS:
         tab = DEFAULT_TAB
-    soon = workdays.add_working_days(today, DUE_SOON_WORKING_DAYS)  # pure: no query
+    soon = workdays.add_working_days(today, DUE_SOON_WORKING_DAYS)  # query: calendar overrides
     co_ids = co_handling_ids(unit)  # query: open co-handled ids
     filters = tab_filters(unit, today, soon, co_ids)
     counts = tab_counts(unit, filters, co_ids)  # query: every tab count at once
-    source = narrow if narrow is not None else Petition.objects.all()
-    rows_qs = (
-        source.filter(filters[tab])
-        .select_related("enterprise", "theme")
-        .defer("content", "request", "reject_explanation", "leader_instruction")
-        .annotate(progress_due=progress_due_annotation(unit, today))
-        .order_by(*ordering_for(tab))
+    rows_qs = rows_queryset(
+        narrow if narrow is not None else Petition.objects.all(), unit, tab, today, filters
     )
     paginator = CountedPaginator(
         rows_qs, PAGE_SIZE, known_count=None if narrow is not None else counts[tab]
@@ -328,7 +335,7 @@ def petition_page(petition: Petition, user: User, today: date) -> PetitionPage:
     )
 
 
-def petition_for(user: User, pk: int) -> QuerySet[Petition]:
+def petition_for(user: User) -> QuerySet[Petition]:
     """The queryset a handler's petition page fetches from: 404 for anything not visible."""
     return visible_petitions(user).select_related(
         "enterprise",
@@ -345,7 +352,6 @@ __all__ = [
     "TABS",
     "Inbox",
     "PetitionPage",
-    "Prefetch",
     "inbox",
     "petition_for",
     "petition_page",

@@ -1,0 +1,357 @@
+"""The department handler's pages (/handle/): the inbox, the petition page and its actions.
+
+Each action view reads like a recipe (STYLE C5): the handler-only decorator authorises (403 for
+another audience), the petition is fetched through `visible_to` (404 for another unit), the form
+checks the shape, one workflow function decides and records, and the view redirects. With htmx the
+form is posted in place: errors come back as the form alone, success reloads the page's main area.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import HttpResponseLocation
+
+from petitions import workflow
+from petitions.exceptions import WorkflowError
+from petitions.forms import handler as forms
+from petitions.models import OrgUnit, Petition, Role, State
+from petitions.selectors import handler as selectors
+
+FINISHED_FOR_DOCUMENTS = (State.ARCHIVED, State.WITHDRAWN, State.REJECTED, State.DUPLICATE)
+
+
+def handler_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Department handlers only: a firm, the task force or a leader gets 403 (wrong audience).
+
+    Loads the unit with its parent once (the layout shows its name; filters need its jurisdiction).
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        user = request.user
+        if not (user.is_authenticated and user.has_role(Role.HANDLER) and user.unit_id):
+            raise PermissionDenied(_("These pages are for department handlers."))
+        user.unit = OrgUnit.objects.select_related("parent").get(pk=user.unit_id)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+# --- inbox ------------------------------------------------------------------------------------
+
+
+@require_GET
+@handler_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The unit's petitions in tabs, with counts, filters, search and pages of 25."""
+    unit = request.user.unit
+    filterset = forms.InboxFilter(
+        request.GET or None, queryset=Petition.objects.all(), request=request
+    )
+    narrow = filterset.qs if filterset.is_valid() and filterset.is_active else None
+    data = selectors.inbox(
+        unit,
+        tab=request.GET.get("tab", selectors.DEFAULT_TAB),
+        today=timezone.localdate(),
+        narrow=narrow,
+        page_number=request.GET.get("page") or 1,
+    )
+    return render(
+        request,
+        "petitions/handler/inbox.html",
+        {"inbox": data, "filter": filterset, "unit": unit},
+    )
+
+
+# --- the petition page ------------------------------------------------------------------------
+
+
+@dataclass
+class Action:
+    """One action card: its form and where it posts."""
+
+    name: str
+    title: str
+    submit: str
+    form: object
+    url: str
+    multipart: bool = False
+    button_css: str = "btn-primary"
+
+    @property
+    def info_template(self) -> str:
+        return f"petitions/handler/_info_{self.name}.html"
+
+
+ACTION_LABELS = {
+    "confirm": (gettext_lazy("Confirm receipt"), gettext_lazy("Confirm receipt")),
+    "return": (gettext_lazy("Return to the task force"), gettext_lazy("Return")),
+    "contact": (gettext_lazy("Contact with the enterprise"), gettext_lazy("Record contact")),
+    "progress": (gettext_lazy("Weekly progress report"), gettext_lazy("Report progress")),
+    "extension": (gettext_lazy("Extension"), gettext_lazy("Request an extension")),
+    "opinion": (gettext_lazy("Opinion to the lead unit"), gettext_lazy("Submit opinion")),
+    "reply": (gettext_lazy("Reply to the enterprise"), gettext_lazy("Submit reply")),
+    "documents": (gettext_lazy("Upload documents"), gettext_lazy("Upload")),
+}
+
+
+def available_actions(page: selectors.PetitionPage) -> list[str]:
+    """What this unit can do now (a hint for the page; the workflow decides)."""
+    state = page.petition.state
+    names = []
+    if page.is_proposed:
+        names += ["confirm", "return"]
+    if page.is_lead and page.in_handling:
+        names += ["contact", "progress", "extension"]
+    if page.is_lead and state == State.IN_PROGRESS:
+        names.append("reply")
+    if page.is_co and page.in_handling:
+        names.append("opinion")
+    if (page.is_lead or page.is_co) and state not in FINISHED_FOR_DOCUMENTS:
+        names.append("documents")
+    return names
+
+
+def empty_form(name: str, request: HttpRequest) -> object:
+    if name == "return":
+        return forms.ReturnForm(unit=request.user.unit)
+    return ACTION_FORMS[name]()
+
+
+ACTION_FORMS = {
+    "confirm": forms.ConfirmForm,
+    "return": forms.ReturnForm,
+    "contact": forms.ContactForm,
+    "progress": forms.ProgressForm,
+    "extension": forms.ExtensionForm,
+    "opinion": forms.OpinionForm,
+    "reply": forms.ReplyForm,
+    "documents": forms.DocumentForm,
+}
+
+
+def make_action(name: str, petition: Petition, form: object) -> Action:
+    title, submit = ACTION_LABELS[name]
+    return Action(
+        name=name,
+        title=title,
+        submit=submit,
+        form=form,
+        url=reverse(f"handler:{name}", args=[petition.pk]),
+        multipart=name == "documents",
+        button_css="btn-outline-danger" if name == "return" else "btn-primary",
+    )
+
+
+def render_petition(
+    request: HttpRequest, petition: Petition, bound: tuple[str, object] | None = None
+) -> HttpResponse:
+    page = selectors.petition_page(petition, request.user, timezone.localdate())
+    actions = []
+    for name in available_actions(page):
+        form = bound[1] if bound and bound[0] == name else empty_form(name, request)
+        actions.append(make_action(name, petition, form))
+    if bound and bound[0] not in {a.name for a in actions}:
+        actions.append(make_action(bound[0], petition, bound[1]))
+    return render(
+        request,
+        "petitions/handler/petition.html",
+        {"page": page, "petition": petition, "actions": actions},
+    )
+
+
+def fetch(request: HttpRequest, pk: int) -> Petition:
+    """Through `visible_to`: a petition of another unit is 404, so its existence does not leak."""
+    return get_object_or_404(selectors.petition_for(request.user), pk=pk)
+
+
+@require_GET
+@handler_required
+def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return render_petition(request, fetch(request, pk))
+
+
+# --- actions: shared steps --------------------------------------------------------------------
+
+
+def done(request: HttpRequest, petition: Petition, message: str) -> HttpResponse:
+    """Success: a message, then the petition page (with htmx, its main area is swapped in)."""
+    messages.success(request, message)
+    url = reverse("handler:petition", args=[petition.pk])
+    if request.htmx:
+        return HttpResponseLocation(url, target="#main", select="#main", swap="outerHTML")
+    return redirect(url)
+
+
+def redisplay(request: HttpRequest, petition: Petition, name: str, form: object) -> HttpResponse:
+    """Errors: the form again with the typed values; with htmx only the form, swapped in place."""
+    if request.htmx:
+        return render(
+            request,
+            "petitions/handler/_action_form.html",
+            {"action": make_action(name, petition, form), "petition": petition},
+        )
+    return render_petition(request, petition, bound=(name, form))
+
+
+def to_form(form: object, error: WorkflowError, fields: dict[str, str]) -> None:
+    """Put a workflow refusal next to the field it is about, or above the form."""
+    field = fields.get(getattr(error, "code", None) or "")
+    form.add_error(field if field in form.fields else None, error)
+
+
+def show_form(request: HttpRequest, petition: Petition, name: str) -> HttpResponse:
+    """GET on an action URL: the petition page, at that action's card."""
+    return redirect(reverse("handler:petition", args=[petition.pk]) + f"#action-{name}")
+
+
+# --- actions ----------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@handler_required
+def confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    petition = fetch(request, pk)
+    if request.method == "GET":
+        return show_form(request, petition, "confirm")
+    form = forms.ConfirmForm(request.POST)
+    if form.is_valid():
+        try:
+            workflow.confirm(petition_id=petition.pk, actor=request.user)
+        except WorkflowError as error:
+            to_form(form, error, {})
+        else:
+            return done(request, petition, _("Receipt confirmed. The task force issues the transfer letter next."))
+    return redisplay(request, petition, "confirm", form)
+
+
+@require_http_methods(["GET", "POST"])
+@handler_required
+def return_petition(request: HttpRequest, pk: int) -> HttpResponse:
+    petition = fetch(request, pk)
+    if request.method == "GET":
+        return show_form(request, petition, "return")
+    form = forms.ReturnForm(request.POST, unit=request.user.unit)
+    if form.is_valid():
+        try:
+            workflow.return_petition(petition_id=petition.pk, actor=request.user, **form.cleaned_data)
+        except WorkflowError as error:
+            to_form(form, error, {"reason_required": "reason_code", "required": "reason"})
+        else:
+            return done(request, petition, _("Returned to the task force, which reviews the return."))
+    return redisplay(request, petition, "return", form)
+
+
+@require_http_methods(["GET", "POST"])
+@handler_required
+def record_contact(request: HttpRequest, pk: int) -> HttpResponse:
+    petition = fetch(request, pk)
+    if request.method == "GET":
+        return show_form(request, petition, "contact")
+    form = forms.ContactForm(request.POST)
+    if form.is_valid():
+        try:
+            workflow.record_contact(petition_id=petition.pk, actor=request.user, **form.cleaned_data)
+        except WorkflowError as error:
+            fields = {"future": "contacted_at", "method_required": "method", "required": "summary"}
+            to_form(form, error, fields)
+        else:
+            return done(request, petition, _("Contact recorded."))
+    return redisplay(request, petition, "contact", form)
+
+
+@require_http_methods(["GET", "POST"])
+@handler_required
+def report_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    petition = fetch(request, pk)
+    if request.method == "GET":
+        return show_form(request, petition, "progress")
+    form = forms.ProgressForm(request.POST)
+    if form.is_valid():
+        try:
+            workflow.report_progress(petition_id=petition.pk, actor=request.user, **form.cleaned_data)
+        except WorkflowError as error:
+            to_form(form, error, {"required": "text"})
+        else:
+            return done(request, petition, _("Progress reported."))
+    return redisplay(request, petition, "progress", form)
+
+
+@require_http_methods(["GET", "POST"])
+@handler_required
+def request_extension(request: HttpRequest, pk: int) -> HttpResponse:
+    petition = fetch(request, pk)
+    if request.method == "GET":
+        return show_form(request, petition, "extension")
+    form = forms.ExtensionForm(request.POST)
+    if form.is_valid():
+        try:
+            workflow.request_extension(petition_id=petition.pk, actor=request.user, **form.cleaned_data)
+        except WorkflowError as error:
+            to_form(form, error, {"required": "reason", "bad_amount": "amount"})
+        else:
+            return done(request, petition, _("Extension requested. The task force decides."))
+    return redisplay(request, petition, "extension", form)
+
+
+@require_http_methods(["GET", "POST"])
+@handler_required
+def submit_opinion(request: HttpRequest, pk: int) -> HttpResponse:
+    petition = fetch(request, pk)
+    if request.method == "GET":
+        return show_form(request, petition, "opinion")
+    form = forms.OpinionForm(request.POST)
+    if form.is_valid():
+        try:
+            workflow.submit_opinion(petition_id=petition.pk, actor=request.user, **form.cleaned_data)
+        except WorkflowError as error:
+            to_form(form, error, {"required": "text"})
+        else:
+            return done(request, petition, _("Opinion sent to the lead unit."))
+    return redisplay(request, petition, "opinion", form)
+
+
+@require_http_methods(["GET", "POST"])
+@handler_required
+def reply(request: HttpRequest, pk: int) -> HttpResponse:
+    petition = fetch(request, pk)
+    if request.method == "GET":
+        return show_form(request, petition, "reply")
+    form = forms.ReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            workflow.reply(petition_id=petition.pk, actor=request.user, **form.cleaned_data)
+        except WorkflowError as error:
+            to_form(form, error, {"required": "text"})
+        else:
+            return done(request, petition, _("Reply sent to the enterprise and the task force."))
+    return redisplay(request, petition, "reply", form)
+
+
+@require_http_methods(["GET", "POST"])
+@handler_required
+def upload_documents(request: HttpRequest, pk: int) -> HttpResponse:
+    petition = fetch(request, pk)
+    if request.method == "GET":
+        return show_form(request, petition, "documents")
+    form = forms.DocumentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            workflow.add_material(petition_id=petition.pk, actor=request.user, **form.cleaned_data)
+        except WorkflowError as error:
+            to_form(form, error, {})
+        else:
+            return done(request, petition, _("Documents uploaded."))
+    return redisplay(request, petition, "documents", form)

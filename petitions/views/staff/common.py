@@ -1,0 +1,68 @@
+"""What every /staff/ view shares: who may enter, how a petition is fetched, lists and errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+
+from petitions import deadlines
+from petitions.exceptions import WorkflowError
+from petitions.models import Petition, PetitionQuerySet, Role
+from petitions.selectors import staff as selectors
+
+READERS = (Role.TASK_FORCE, Role.LEADER, Role.SUPERVISOR)
+PER_PAGE = 25
+
+
+def staff_only(*roles: str) -> Callable:
+    """403 for everyone but these roles (default: task force, leaders, supervisors) with a unit."""
+    allowed = roles or READERS
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+            user = request.user
+            if not (user.is_authenticated and user.has_role(*allowed) and user.unit_id):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def task_force_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    return staff_only(Role.TASK_FORCE)(view)
+
+
+def visible(request: HttpRequest) -> PetitionQuerySet:
+    """The petitions this user may see; built once per request (the jurisdiction lookup runs once)."""
+    if not hasattr(request, "_staff_visible"):
+        request._staff_visible = Petition.objects.visible_to(request.user)
+    return request._staff_visible
+
+
+def get_petition(request: HttpRequest, pk: int) -> Petition:
+    """The petition with its related rows, or 404 when it is not in the user's jurisdiction."""
+    return get_object_or_404(selectors.petition_detail_queryset(visible(request)), pk=pk)
+
+
+def paginate(request: HttpRequest, queryset: QuerySet, today: object = None) -> Page:
+    """One page of a list (a count and a page query); due badges with one calendar query."""
+    page = Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
+    if today is not None:
+        deadlines.annotate_days_left(page.object_list, today)
+    return page
+
+
+def add_workflow_error(form: forms.Form, error: WorkflowError, fields: dict[str, str]) -> None:
+    """Put a refusal next to the field it is about (by its code), else at the top of the form."""
+    field = fields.get(getattr(error, "code", None) or "")
+    form.add_error(field if field in form.fields else None, error)
