@@ -37,7 +37,9 @@ os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-never-used-in-product
 os.environ["DEBUG"] = "0"
 os.environ.setdefault("ALLOWED_HOSTS", "testserver")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
-os.environ.setdefault("STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage")
+os.environ.setdefault(
+    "STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage"
+)
 os.environ.setdefault("CONN_MAX_AGE", "600")
 os.environ.setdefault("AXES_ENABLED", "0")
 os.environ.setdefault("LOG_LEVEL", "WARNING")

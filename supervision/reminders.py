@@ -190,6 +190,8 @@ def send_progress_reminders(on: date) -> dict:
     thursday = on - timedelta(days=(on.weekday() - 3) % 7)  # the latest Thursday on or before `on`
     if on < progress_day(thursday):
         return {"skipped": "not yet"}
+    if (on - thursday).days >= 4:
+        return {"skipped": "that week is over"}  # a catch-up never nags about a past week
     run = _claim("thursday_progress", thursday.isoformat())
     if run is None:
         return {"skipped": "already ran"}

@@ -10,7 +10,7 @@ query behind the working days left. Every tab's filter starts from an indexed un
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from django.core.paginator import Page, Paginator
@@ -112,7 +112,9 @@ def inbox_base(unit: OrgUnit, co_ids: list[int]) -> QuerySet[Petition]:
     Three indexed conditions joined by OR (a BitmapOr in PostgreSQL), a subset of `visible_to`.
     """
     return Petition.objects.filter(
-        Q(lead_unit_id=unit.pk) | Q(proposed_unit_id=unit.pk, state=State.PROPOSED) | Q(pk__in=co_ids)
+        Q(lead_unit_id=unit.pk)
+        | Q(proposed_unit_id=unit.pk, state=State.PROPOSED)
+        | Q(pk__in=co_ids)
     )
 
 
@@ -182,7 +184,14 @@ class Inbox:
     today: date
     reporting_thursday: date
     filtered: bool
-    tabs: tuple[Tab, ...] = field(default=TABS)
+
+    @property
+    def tabs(self) -> list[tuple[Tab, int]]:
+        return [(tab, self.counts[tab.key]) for tab in TABS]
+
+    @property
+    def tab_label(self) -> str:
+        return next(str(t.label) for t in TABS if t.key == self.tab)
 
 
 def inbox(
@@ -284,12 +293,31 @@ class PetitionPage:
 
     @property
     def progress_due(self) -> bool:
-        thursday = reporting_thursday(self.today)
+        """The inbox's marker, on the rows already read: no report counted for this Thursday."""
+        thursday = self.reporting_thursday
         return (
             self.is_lead
             and self.in_handling
             and not any(r.week_thursday >= thursday for r in self.progress_reports)
         )
+
+    @property
+    def reporting_thursday(self) -> date:
+        return reporting_thursday(self.today)
+
+    @property
+    def silent_co_units(self) -> list[OrgUnit]:
+        """Co-handling units that have not sent an opinion yet."""
+        heard = {o.unit_id for o in self.opinions}
+        return [u for u in self.co_units if u.pk not in heard]
+
+    @property
+    def unit_role(self) -> str:
+        if self.is_lead:
+            return "lead"
+        if self.is_proposed:
+            return "proposed"
+        return "co" if self.is_co else ""
 
     @property
     def last_progress(self) -> ProgressReport | None:
@@ -307,7 +335,7 @@ def petition_page(petition: Petition, user: User, today: date) -> PetitionPage:
         petition.replies.select_related("unit", "author")
     )  # query: opinions and replies
     open_deadlines = list(petition.deadlines.filter(closed_at__isnull=True))  # query
-    deadlines.annotate_days_left(open_deadlines, today)  # query: calendar overrides
+    deadlines.annotate_days_left([*open_deadlines, petition], today)  # query: calendar overrides
     earlier = list(
         visible_petitions(user)
         .filter(enterprise_id=petition.enterprise_id, received_at__lt=petition.received_at)

@@ -233,7 +233,11 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
         except WorkflowError as error:
             to_form(form, error, {})
         else:
-            return done(request, petition, _("Receipt confirmed. The task force issues the transfer letter next."))
+            return done(
+                request,
+                petition,
+                _("Receipt confirmed. The task force issues the transfer letter next."),
+            )
     return redisplay(request, petition, "confirm", form)
 
 
@@ -246,11 +250,15 @@ def return_petition(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.ReturnForm(request.POST, unit=request.user.unit)
     if form.is_valid():
         try:
-            workflow.return_petition(petition_id=petition.pk, actor=request.user, **form.cleaned_data)
+            workflow.return_petition(
+                petition_id=petition.pk, actor=request.user, **form.cleaned_data
+            )
         except WorkflowError as error:
             to_form(form, error, {"reason_required": "reason_code", "required": "reason"})
         else:
-            return done(request, petition, _("Returned to the task force, which reviews the return."))
+            return done(
+                request, petition, _("Returned to the task force, which reviews the return.")
+            )
     return redisplay(request, petition, "return", form)
 
 
@@ -263,7 +271,9 @@ def record_contact(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.ContactForm(request.POST)
     if form.is_valid():
         try:
-            workflow.record_contact(petition_id=petition.pk, actor=request.user, **form.cleaned_data)
+            workflow.record_contact(
+                petition_id=petition.pk, actor=request.user, **form.cleaned_data
+            )
         except WorkflowError as error:
             fields = {"future": "contacted_at", "method_required": "method", "required": "summary"}
             to_form(form, error, fields)
@@ -281,7 +291,9 @@ def report_progress(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.ProgressForm(request.POST)
     if form.is_valid():
         try:
-            workflow.report_progress(petition_id=petition.pk, actor=request.user, **form.cleaned_data)
+            workflow.report_progress(
+                petition_id=petition.pk, actor=request.user, **form.cleaned_data
+            )
         except WorkflowError as error:
             to_form(form, error, {"required": "text"})
         else:
@@ -298,7 +310,9 @@ def request_extension(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.ExtensionForm(request.POST)
     if form.is_valid():
         try:
-            workflow.request_extension(petition_id=petition.pk, actor=request.user, **form.cleaned_data)
+            workflow.request_extension(
+                petition_id=petition.pk, actor=request.user, **form.cleaned_data
+            )
         except WorkflowError as error:
             to_form(form, error, {"required": "reason", "bad_amount": "amount"})
         else:
@@ -315,7 +329,9 @@ def submit_opinion(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.OpinionForm(request.POST)
     if form.is_valid():
         try:
-            workflow.submit_opinion(petition_id=petition.pk, actor=request.user, **form.cleaned_data)
+            workflow.submit_opinion(
+                petition_id=petition.pk, actor=request.user, **form.cleaned_data
+            )
         except WorkflowError as error:
             to_form(form, error, {"required": "text"})
         else:

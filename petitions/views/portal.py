@@ -109,6 +109,11 @@ def paginate(request: HttpRequest, queryset: object) -> object:
     return Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
 
 
+def _posted(request: HttpRequest) -> object:
+    """The POST data, even when empty (`request.POST or None` would leave an empty form unbound)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _files_sent(request: HttpRequest) -> bool:
     return bool(request.FILES.getlist("attachments"))
 
@@ -153,7 +158,7 @@ def open_account(*, data: dict) -> User:
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("home")
-    form = SignupForm(request.POST or None)
+    form = SignupForm(_posted(request))
     status = 200
     if request.method == "POST":
         # Every attempt counts, so the form cannot be used to probe many credit codes.
@@ -356,7 +361,9 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def add_material(request: HttpRequest, pk: int) -> HttpResponse:
     petition = own_petition(request, pk)
     already = petition.attachments.filter(unit__isnull=True).count()
-    form = MaterialForm(request.POST or None, request.FILES or None, already_attached=already)
+    form = MaterialForm(
+        _posted(request), request.FILES or None, already_attached=already
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid() and not ratelimit.hit(request, "submit"):
@@ -385,7 +392,7 @@ def add_material(request: HttpRequest, pk: int) -> HttpResponse:
 @enterprise_account()
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     petition = own_petition(request, pk)
-    form = WithdrawForm(request.POST or None)
+    form = WithdrawForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             workflow.withdraw(
@@ -405,7 +412,7 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 @enterprise_account()
 def evaluate(request: HttpRequest, pk: int) -> HttpResponse:
     petition = own_petition(request, pk)
-    form = EvaluateForm(request.POST or None)
+    form = EvaluateForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         rating = form.cleaned_data["rating"]
         try:

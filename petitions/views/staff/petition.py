@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from petitions import deadlines
-from petitions.forms.staff import ArchiveForm, SubmitApprovalForm
+from petitions.forms.staff import SubmitApprovalForm
 from petitions.models import Petition, Role, State
 from petitions.selectors import staff as selectors
 
@@ -49,8 +49,6 @@ def petition_page(
             leaders=selectors.leaders_for(petition)
         )
         context["can_issue"] = petition.approval_settled()
-    if acts and petition.state in ARCHIVABLE:
-        context["archive_form"] = ArchiveForm()
     return render(request, "petitions/staff/petition.html", context, status=status)
 
 
