@@ -40,6 +40,7 @@ urlpatterns = [
     path("files/<int:pk>/", attachment, name="attachment"),
     path("portal/", include("petitions.urls.portal")),
     path("handle/", include("petitions.urls.handler")),
+    path("staff/supervision/", include("supervision.urls")),
     path("staff/", include("petitions.urls.staff")),
     path("admin/", admin.site.urls),
 ]
