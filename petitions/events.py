@@ -23,6 +23,7 @@ ACTION_LABELS = {
     "approve": _("Approved by the leader"),
     "send_back": _("Sent back by the leader"),
     "issue_transfer_letter": _("Transfer letter issued"),
+    "assign_by_decision": _("Assigned by a meeting decision"),
     "record_contact": _("Enterprise contacted"),
     "report_progress": _("Progress reported"),
     "request_extension": _("Extension requested"),

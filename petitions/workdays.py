@@ -93,6 +93,26 @@ def add_working_days(d: date, n: int) -> date:
     raise ValueError(f"no {n} working days within {_MAX_SCAN_DAYS} days of {d}")
 
 
+def working_days_before(d: date, n: int) -> date:
+    """The n-th working day before `d` (`d` itself never counts), e.g. a catalogue due 4 working days
+    before a meeting (000 四(二)). n = 0 gives `d`."""
+    if n < 0:
+        raise ValueError("n must not be negative")
+    if n == 0:
+        return d
+    cal = Calendar(d - timedelta(days=n * 3 + 30), d)
+    current, counted = d, 0
+    for _step in range(_MAX_SCAN_DAYS):
+        current -= timedelta(days=1)
+        if current < cal.start:
+            cal = Calendar(current - timedelta(days=n * 3 + 30), current)
+        if cal.is_working_day(current):
+            counted += 1
+            if counted == n:
+                return current
+    raise ValueError(f"no {n} working days within {_MAX_SCAN_DAYS} days before {d}")
+
+
 def next_working_day_on_or_after(d: date) -> date:
     """`d` if it is a working day, else the next one (民法典 第二百零三条)."""
     cal = _calendar(d, 60)

@@ -22,6 +22,7 @@ States and transitions (SPEC §3–§4):
     awaiting_approval  approve                 confirmed           leader
     awaiting_approval  send_back               confirmed           leader (instruction)
     confirmed          issue_transfer_letter   assigned            task force (approval settled)
+    accepted           assign_by_decision      assigned            task force (a meeting decided)
     assigned           record_contact          in_progress         lead unit
     in_progress        reply                   replied             lead unit
     replied            evaluate(satisfied)     concluded           enterprise, task force
@@ -563,6 +564,40 @@ def issue_transfer_letter(*, petition_id: int, actor: User, note: str = "") -> P
         petition,
         actor,
         "issue_transfer_letter",
+        before,
+        note=f"{message} {note}".strip(),
+        visible_to_firm=True,
+    )
+
+
+@transaction.atomic
+def assign_by_decision(
+    *,
+    petition_id: int,
+    actor: User,
+    unit: OrgUnit,
+    co_units: Iterable[OrgUnit] = (),
+    note: str = "",
+) -> Petition:
+    """Assign an accepted petition as a meeting decided: no confirmation or return step; the reply is
+    due in 7 days for one unit and 15 days for several (002 二(四))."""
+    petition = _lock(petition_id)
+    access.require_task_force(actor, petition)
+    _check_handling_unit(petition, unit)
+    co_units = list(co_units)
+    before = petition.state
+    now = timezone.now()
+    _fire(petition, "assign_by_decision", unit=unit, letter_no=f"ZB{petition.number[2:]}", at=now)
+    _set_co_units(petition, unit, co_units)
+    deadlines.close_step(petition, step=Step.TRIAGE, at=now)
+    deadlines.open_step(petition, step=Step.CONTACT, rule=LimitRule.CONTACT, start=_today())
+    rule = LimitRule.MEETING_REPLY_MULTI if co_units else LimitRule.MEETING_REPLY_SINGLE
+    deadlines.open_step(petition, step=Step.REPLY, rule=rule, start=_today())
+    message = _("Assigned to %(unit)s by a meeting decision.") % {"unit": unit.name}
+    return _finish(
+        petition,
+        actor,
+        "assign_by_decision",
         before,
         note=f"{message} {note}".strip(),
         visible_to_firm=True,

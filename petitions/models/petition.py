@@ -133,6 +133,9 @@ class Petition(ConcurrentTransitionMixin, models.Model):
     publication_consent = models.BooleanField(
         _("agrees to publication after redaction"), default=False
     )
+    meeting_opt_out = models.BooleanField(
+        _("the enterprise asked not to raise it at a meeting"), default=False
+    )
     jurisdiction = models.ForeignKey(
         "petitions.OrgUnit",
         verbose_name=_("jurisdiction"),
@@ -297,6 +300,15 @@ class Petition(ConcurrentTransitionMixin, models.Model):
         field=state, source=State.CONFIRMED, target=State.ASSIGNED, conditions=[approval_settled]
     )
     def issue_transfer_letter(self, *, letter_no: str, at: datetime) -> None:
+        self.transfer_letter_no = letter_no
+        self.transfer_letter_issued_at = at
+
+    @transition(field=state, source=State.ACCEPTED, target=State.ASSIGNED)
+    def assign_by_decision(self, *, unit: OrgUnit, letter_no: str, at: datetime) -> None:
+        """A leader's decision at a meeting is itself the assignment (002 二(四))."""
+        self.proposed_unit = unit
+        self.lead_unit = unit
+        self.confirmed_at = at
         self.transfer_letter_no = letter_no
         self.transfer_letter_issued_at = at
 

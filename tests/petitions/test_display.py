@@ -38,3 +38,17 @@ def test_the_due_badge_says_how_much_time_is_left(days_left, text, css):
     assert "2026-10-13" in html
     assert text in html
     assert css in html
+
+
+def test_working_days_before_counts_back_over_holidays():
+    from petitions.workdays import add_working_days, working_days_before
+
+    # Four working days before Thu 8 Oct 2026 reach back over National Day and Mid-Autumn
+    # (25-27 Sep): 30, 29, 28 and 24 Sep.
+    assert working_days_before(date(2026, 10, 8), 4) == date(2026, 9, 24)
+    assert working_days_before(date(2026, 10, 8), 0) == date(2026, 10, 8)
+    for n in (1, 4, 10, 120):
+        start = working_days_before(date(2026, 11, 25), n)
+        assert add_working_days(start, n) == date(2026, 11, 25)
+    with pytest.raises(ValueError):
+        working_days_before(date(2026, 10, 8), -1)

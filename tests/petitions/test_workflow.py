@@ -956,3 +956,33 @@ class TestWithdrawByTaskForce:
             petition_id=petition.pk, actor=world.staff, note="企业来电要求撤回"
         )
         assert petition.state == State.WITHDRAWN
+
+
+class TestMeetingDecision:
+    def test_a_meeting_decision_assigns_without_confirmation_with_meeting_limits(self, world):
+        with time_machine.travel(at(2026, 11, 2), tick=False):
+            single = flow.accepted(world)
+            single = workflow.assign_by_decision(
+                petition_id=single.pk, actor=world.staff, unit=world.dept
+            )
+            several = flow.accepted(world)
+            several = workflow.assign_by_decision(
+                petition_id=several.pk,
+                actor=world.staff,
+                unit=world.dept,
+                co_units=[world.other_dept],
+            )
+        assert single.state == State.ASSIGNED
+        assert single.lead_unit == world.dept
+        assert open_due(single) == {Step.CONTACT: date(2026, 11, 3), Step.REPLY: date(2026, 11, 9)}
+        assert open_due(several)[Step.REPLY] == date(2026, 11, 17)
+        assert last_event(single).action == "assign_by_decision"
+
+    def test_only_an_accepted_petition_can_be_assigned_by_decision(self, world):
+        petition = flow.registered(world)
+        with pytest.raises(WorkflowError):
+            workflow.assign_by_decision(petition_id=petition.pk, actor=world.staff, unit=world.dept)
+        with pytest.raises(PermissionDenied):
+            workflow.assign_by_decision(
+                petition_id=petition.pk, actor=world.handler, unit=world.dept
+            )

@@ -76,6 +76,10 @@ ACTIONS = {
         {State.ACCEPTED},
         lambda w, p, o: workflow.propose(petition_id=p.pk, actor=w.staff, unit=w.dept),
     ),
+    "assign_by_decision": (
+        {State.ACCEPTED},
+        lambda w, p, o: workflow.assign_by_decision(petition_id=p.pk, actor=w.staff, unit=w.dept),
+    ),
     "confirm": (
         {State.PROPOSED},
         lambda w, p, o: workflow.confirm(petition_id=p.pk, actor=w.handler),
