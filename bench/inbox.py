@@ -359,9 +359,7 @@ def tab_counts(user) -> dict[str, int]:
 
     today = timezone.localdate()
     soon = workdays.add_working_days(today, selectors.DUE_SOON_WORKING_DAYS)
-    co_ids = selectors.co_handling_ids(user.unit)
-    filters = selectors.tab_filters(user.unit, today, soon, co_ids)
-    return selectors.tab_counts(user.unit, filters, co_ids)
+    return selectors.tab_counts(user.unit, today, soon)
 
 
 def time_tabs(user, requests: int) -> dict[str, tuple[float, float, int, int]]:

@@ -80,4 +80,3 @@ def hit(request: HttpRequest, action: str, *, now: float | None = None) -> bool:
             with contextlib.suppress(ValueError):  # expired meanwhile: nothing to take back
                 cache.decr(key)
     return allowed
-

@@ -41,6 +41,7 @@ urlpatterns = [
     path("portal/", include("petitions.urls.portal")),
     path("handle/", include("petitions.urls.handler")),
     path("staff/supervision/", include("supervision.urls")),
+    path("meetings/", include("meetings.urls")),
     path("staff/", include("petitions.urls.staff")),
     path("admin/", admin.site.urls),
 ]

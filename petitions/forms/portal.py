@@ -167,7 +167,9 @@ class SubmitForm(UploadsMixin, PortalForm):
     type = forms.ChoiceField(
         label=_("Type"),
         choices=[("", _("Choose the type")), *PetitionType.choices],
-        help_text=_("Consultations are answered in 1 working day, suggestions in 2, complaints in 3."),
+        help_text=_(
+            "Consultations are answered in 1 working day, suggestions in 2, complaints in 3."
+        ),
     )
     theme = forms.ModelChoiceField(
         label=_("Theme"),

@@ -302,6 +302,9 @@ def dossier(petition: Petition) -> dict:
     replies, opinions = split_replies(data.pop("replies"))
     events = data["events"]
     approvals = [e for e in events if e.action in ("submit_for_approval", "approve", "send_back")]
+    for event in events:
+        moved = event.to_state and event.to_state != event.from_state
+        event.to_state_label = State(event.to_state).label if moved else ""
     deadline_rows = data["deadlines"]
     return {
         **data,

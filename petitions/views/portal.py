@@ -258,7 +258,9 @@ def submit(request: HttpRequest) -> HttpResponse:
         # The offer was not seen (no JavaScript, or typed too fast): show it before saving.
         form.add_error(
             None,
-            _("Your enterprise has open petitions that look alike. Choose below, then submit again."),
+            _(
+                "Your enterprise has open petitions that look alike. Choose below, then submit again."
+            ),
         )
         form.ask_for_files_again(files_sent)
         return _submit_page(request, form, matches)
@@ -361,9 +363,7 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def add_material(request: HttpRequest, pk: int) -> HttpResponse:
     petition = own_petition(request, pk)
     already = petition.attachments.filter(unit__isnull=True).count()
-    form = MaterialForm(
-        _posted(request), request.FILES or None, already_attached=already
-    )
+    form = MaterialForm(_posted(request), request.FILES or None, already_attached=already)
     status = 200
     if request.method == "POST":
         if form.is_valid() and not ratelimit.hit(request, "submit"):

@@ -67,7 +67,8 @@ def test_a_firm_goes_from_registration_to_rating_the_reply(page, live_server, wo
     page.fill("#id_content", CONTENT)
     page.fill("#id_request", "请协调供电部门尽快完成报装。")
     page.set_input_files(
-        "#id_attachments", files=[{"name": "报装申请.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+        "#id_attachments",
+        files=[{"name": "报装申请.pdf", "mimeType": "application/pdf", "buffer": PDF}],
     )
     page.check("#id_publication_consent")
     shot(page, artifacts, "03-submit-form.png")

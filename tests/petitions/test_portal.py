@@ -210,7 +210,9 @@ def test_the_eleventh_submission_in_an_hour_is_refused_and_nothing_is_written(fi
     for i in range(10):
         response = firm.post(reverse("portal:submit"), new_petition(title=f"诉求{i}"))
         assert response.status_code == 302
-    response = firm.post(reverse("portal:submit"), new_petition(title="第十一件", attachments=[pdf()]))
+    response = firm.post(
+        reverse("portal:submit"), new_petition(title="第十一件", attachments=[pdf()])
+    )
     assert response.status_code == 429
     assert zh(too_many_message()) in response.content.decode()
     assert 'value="第十一件"' in response.content.decode()
@@ -284,7 +286,9 @@ def test_the_detail_shows_only_what_the_firm_may_see(firm, world):
     )
     internal = uploads.validate_uploads([pdf("会商纪要.pdf")])
     workflow.add_material(petition_id=petition.pk, actor=world.handler, files=internal)
-    workflow.reply(petition_id=petition.pk, actor=world.handler, text="已协调供电局，下周完成报装。")
+    workflow.reply(
+        petition_id=petition.pk, actor=world.handler, text="已协调供电局，下周完成报装。"
+    )
     response = firm.get(reverse("portal:petition", args=[petition.pk]))
     body = response.content.decode()
     assert response.status_code == 200
@@ -498,7 +502,9 @@ def test_another_firm_gets_404_for_every_url_with_an_id(client, world, name, met
 def test_another_firm_cannot_open_a_notice_or_download_a_file(client, world):
     petition = flow.registered(world)
     files = uploads.validate_uploads([pdf()])
-    [attachment] = workflow.add_material(petition_id=petition.pk, actor=world.firm_user, files=files)
+    [attachment] = workflow.add_material(
+        petition_id=petition.pk, actor=world.firm_user, files=files
+    )
     notice = Notification.objects.create(user=world.firm_user, petition=petition, title="通知")
     client.force_login(world.other_firm_user)
     assert client.get(reverse("portal:notification", args=[notice.pk])).status_code == 404
