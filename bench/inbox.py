@@ -365,7 +365,6 @@ def tab_counts(user) -> dict[str, int]:
 def time_tabs(user, requests: int) -> dict[str, tuple[float, float, int, int]]:
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     client = Client()
     client.force_login(user)
@@ -376,7 +375,8 @@ def time_tabs(user, requests: int) -> dict[str, tuple[float, float, int, int]]:
         for _ in range(10):  # warm-up: caches, connection, template loading
             response = client.get(url)
             assert response.status_code == 200, response.status_code
-        with CaptureQueriesContext(connection) as captured:
+        executed = []
+        with connection.execute_wrapper(lambda run, sql, *rest: executed.append(sql) or run(sql, *rest)):
             client.get(url)
         samples = []
         for _ in range(requests):
@@ -386,12 +386,13 @@ def time_tabs(user, requests: int) -> dict[str, tuple[float, float, int, int]]:
             assert response.status_code == 200
         samples.sort()
         p95 = samples[max(0, round(0.95 * len(samples)) - 1)]
-        results[tab] = (statistics.median(samples), p95, len(captured), counts[tab])
+        results[tab] = (statistics.median(samples), p95, len(executed), counts[tab])
     return results
 
 
 def report(results: dict, title: str) -> None:
-    log(f"\n{title}")
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    log(f"\n{title} (load average before: {load})")
     log(f"{'tab':<10} {'rows':>7} {'queries':>7} {'median ms':>10} {'p95 ms':>8}")
     for tab, (median, p95, queries, count) in results.items():
         log(f"{tab:<10} {count:>7} {queries:>7} {median:>10.1f} {p95:>8.1f}")

@@ -52,7 +52,7 @@ CATALOGUE_WORKING_DAYS = 4
 
 def _lock(meeting_id: int) -> Meeting:
     meeting = (
-        Meeting.objects.select_for_update()
+        Meeting.objects.select_for_update(of=("self",))
         .select_related("jurisdiction")
         .filter(pk=meeting_id)
         .first()
@@ -298,7 +298,7 @@ def verify_topic(
 ) -> Topic:
     """Verify with the departments concerned and draft the handling opinion, or drop the topic (000 四(二))."""
     topic = (
-        Topic.objects.select_for_update()
+        Topic.objects.select_for_update(of=("self",))
         .select_related("meeting", "jurisdiction")
         .filter(pk=topic_id)
         .first()
@@ -463,7 +463,7 @@ def record_decision(
 ) -> CatalogueItem:
     """The leader's opinion on one item: settled on the spot, or assigned to departments."""
     item = (
-        CatalogueItem.objects.select_for_update()
+        CatalogueItem.objects.select_for_update(of=("self",))
         .select_related("meeting__jurisdiction")
         .filter(pk=item_id)
         .first()

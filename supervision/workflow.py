@@ -20,7 +20,7 @@ FOLLOW_UP_EVERY = timedelta(days=7)
 
 def _lock(key_id: int) -> KeySupervision:
     key = (
-        KeySupervision.objects.select_for_update()
+        KeySupervision.objects.select_for_update(of=("self",))
         .select_related("petition")
         .filter(pk=key_id)
         .first()

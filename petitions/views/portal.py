@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -105,11 +107,11 @@ def own_petition(request: HttpRequest, pk: int) -> Petition:
     )
 
 
-def paginate(request: HttpRequest, queryset: object) -> object:
+def paginate(request: HttpRequest, queryset: QuerySet) -> Page:
     return Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
 
 
-def _posted(request: HttpRequest) -> object:
+def _posted(request: HttpRequest) -> QueryDict | None:
     """The POST data, even when empty (`request.POST or None` would leave an empty form unbound)."""
     return request.POST if request.method == "POST" else None
 
@@ -118,7 +120,7 @@ def _files_sent(request: HttpRequest) -> bool:
     return bool(request.FILES.getlist("attachments"))
 
 
-def _workflow_error(form: object, error: WorkflowError) -> None:
+def _workflow_error(form: forms.Form, error: WorkflowError) -> None:
     field = {"too_many": "attachments", "comment_required": "comment"}.get(error.code)
     form.add_error(field if field in form.fields else None, error)
 

@@ -3,11 +3,13 @@ own look-alike petition, follows the handling done by the task force and the uni
 rates it and reads its notices. Screenshots of each page go to test-artifacts/."""
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from petitions import workflow
+from petitions.forms.portal import FILES_AGAIN
 from petitions.models import Enterprise, Notification, Petition, State, User
 from tests.factories import make_uscc
+from tests.petitions import flow
 
 PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
@@ -140,3 +142,41 @@ def test_a_firm_goes_from_registration_to_rating_the_reply(page, live_server, wo
     assert petition.state == State.CONCLUDED
     assert petition.evaluations.get().comment == "答复及时，问题已解决。"
     shot(page, artifacts, "08-evaluation-done.png", mobile=True)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_errors_in_chinese_next_to_the_fields_and_an_unsatisfied_rating(
+    page, live_server, world, login, artifacts
+):
+    url = live_server.url
+    login("firm")
+    page.set_viewport_size(MOBILE)
+    page.goto(f"{url}/portal/petitions/new/")
+    page.fill("#id_content", CONTENT)
+    page.set_input_files(
+        "#id_attachments", files=[{"name": "a.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+    )
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#id_content").input_value() == CONTENT  # what was typed is kept
+    title_error = page.locator("#id_title ~ .invalid-feedback")
+    assert title_error.inner_text() == "这个字段是必填项。"
+    with translation.override("zh-hans"):
+        files_again = str(FILES_AGAIN)
+    assert page.locator("#id_attachments ~ .invalid-feedback").inner_text() == files_again
+    assert not Petition.objects.exists()
+    shot(page, artifacts, "submit-errors.png", mobile=True)
+
+    petition = flow.replied(world)
+    page.goto(f"{url}/portal/petitions/{petition.pk}/")
+    page.check("input[name=rating][value=unsatisfied]")
+    page.locator("form[action$='/evaluate/'] button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#id_comment ~ .invalid-feedback").count() == 1  # a comment is needed
+    page.fill("#id_comment", "供电局仍未上门勘查。")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    petition.refresh_from_db()
+    assert petition.state == State.IN_PROGRESS
+    assert page.url == f"{url}/portal/petitions/{petition.pk}/"
+    shot(page, artifacts, "unsatisfied-rehandling.png", mobile=True)

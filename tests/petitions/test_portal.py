@@ -307,11 +307,11 @@ def test_the_lead_unit_is_not_named_before_the_transfer_letter(firm, world):
     assert world.dept.name not in body
 
 
-def test_the_detail_costs_a_bounded_number_of_queries(firm, world, django_assert_max_num_queries):
+def test_the_detail_costs_a_fixed_number_of_queries(firm, world, django_assert_num_queries):
     petition = flow.replied(world)
     # session, user, enterprise, petition, notices read, reply deadline, events, replies,
     # attachments, evaluations, unread count (no calendar: the reply step is closed).
-    with django_assert_max_num_queries(12):
+    with django_assert_num_queries(11):
         firm.get(reverse("portal:petition", args=[petition.pk]))
 
 

@@ -24,7 +24,9 @@ def submit(world, title, content, *, by=None, enterprise=None):
 
 def test_bigrams_ignore_case_width_spaces_and_punctuation():
     full_width_a = "\uff21"
-    assert similar.bigrams(f"{full_width_a}b，c d") == similar.bigrams("ab c。D") == {"ab", "bc", "cd"}
+    assert (
+        similar.bigrams(f"{full_width_a}b，c d") == similar.bigrams("ab c。D") == {"ab", "bc", "cd"}
+    )
     assert similar.bigrams("") == frozenset()
     assert similar.bigrams("电") == {"电"}
 

@@ -1,0 +1,242 @@
+"""Excel files of the supervision pages: the ledger, the sweep notice and the periodic reports.
+
+The column headers are the format the governments' own spreadsheets use, so they are fixed Chinese
+strings (as in petitions/resources.py), not translated interface text. Workbooks are written in
+openpyxl's write-only mode, row by row, so a long ledger does not sit in memory as cells.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
+from io import BytesIO
+
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from petitions.models import OrgUnit, Petition, State
+from supervision import selectors
+
+MAX_ROWS = 20000
+STATES = dict(State.choices)
+BOLD = Font(bold=True)
+TITLE = Font(bold=True, size=14)
+
+LEDGER_HEADERS = [
+    "编号",
+    "诉求标题",
+    "企业名称",
+    "类型",
+    "主题",
+    "承办单位",
+    "转办函号",
+    "交办日期",
+    "答复期限",
+    "办结日期",
+    "延期次数",
+    "销号情况",
+    "本周进展未报",
+    "当前状态",
+]
+SUMMARY_HEADERS = ["承办单位", "未办结件数", "逾期件数", "拟列入重点督办件数", "最长逾期（工作日）"]
+OVERDUE_HEADERS = [
+    "编号",
+    "诉求标题",
+    "企业名称",
+    "承办单位",
+    "所属辖区",
+    "当前状态",
+    "期限",
+    "逾期（工作日）",
+    "延期次数",
+    "退回次数",
+    "拟列入重点督办",
+]
+RATE_HEADERS = [
+    "承办单位",
+    "收件数",
+    "应签收数",
+    "按时签收数",
+    "按时签收率（%）",
+    "办结数",
+    "按时办结数",
+    "按时办结率（%）",
+    "有效评价数",
+    "满意",
+    "基本满意",
+    "满意率（%）",
+]
+KEY_HEADERS = ["编号", "诉求标题", "企业名称", "承办单位", "状态", "列入时间", "下次跟进期限"]
+
+
+def _local_day(value: datetime | None) -> date | None:
+    return timezone.localdate(value) if value else None
+
+
+def _cell(sheet: WriteOnlyWorksheet, value: object, font: Font | None = None) -> WriteOnlyCell:
+    if isinstance(value, Decimal):
+        value = float(value)
+    cell = WriteOnlyCell(sheet, value=value)
+    if font is not None:
+        cell.font = font
+    if isinstance(value, date):
+        cell.number_format = "yyyy-mm-dd"
+    return cell
+
+
+def _header(sheet: WriteOnlyWorksheet, headers: list[str], widths: list[int] | None = None) -> None:
+    for index, width in enumerate(widths or [14] * len(headers)):
+        sheet.column_dimensions[_column(index)].width = width
+    sheet.append([_cell(sheet, h, BOLD) for h in headers])
+
+
+def _column(index: int) -> str:
+    return get_column_letter(index + 1)
+
+
+def _save(workbook: Workbook) -> bytes:
+    out = BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _yes(value: bool) -> str:
+    return "是" if value else ""
+
+
+def ledger_workbook(rows: Iterable[Petition], today: date) -> bytes:
+    """台账: one row per assigned petition, as selectors.ledger annotated it."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("工作台账")
+    _header(sheet, LEDGER_HEADERS, [16, 36, 28, 12, 14, 24, 14, 12, 12, 12, 10, 12, 12, 14])
+    closeout = dict(selectors.Closeout.choices)
+    for p in rows:
+        sheet.append(
+            [
+                p.number,
+                p.title,
+                p.enterprise.name,
+                str(p.get_type_display()),
+                p.theme.name if p.theme_id else "",
+                p.lead_unit.name if p.lead_unit_id else "",
+                p.transfer_letter_no,
+                _cell(sheet, _local_day(p.transfer_letter_issued_at)),
+                _cell(sheet, p.reply_due_on),
+                _cell(sheet, _local_day(p.concluded_at)),
+                p.extension_count,
+                str(closeout[p.closeout]),
+                _yes(p.no_progress),
+                str(p.get_state_display()),
+            ]
+        )
+    return _save(workbook)
+
+
+def notice_workbook(context: dict) -> bytes:
+    """通报: the counts by lead unit, and every overdue item."""
+    workbook = Workbook(write_only=True)
+    summary = workbook.create_sheet("汇总")
+    summary.append([_cell(summary, context["title"], TITLE)])
+    summary.append([f"{context['jurisdiction'].name}　{context['sweep'].run_on:%Y-%m-%d}"])
+    summary.append([])
+    _header(summary, SUMMARY_HEADERS, [30, 14, 12, 20, 18])
+    for line in [*context["lines"], context["total"]]:
+        summary.append([line.unit, line.items, line.overdue, line.proposed, line.worst])
+    overdue = workbook.create_sheet("逾期清单")
+    _header(overdue, OVERDUE_HEADERS, [16, 36, 28, 24, 12, 14, 12, 14, 10, 10, 14])
+    for item in context["overdue"]:
+        p = item.petition
+        overdue.append(
+            [
+                p.number,
+                p.title,
+                p.enterprise.name,
+                item.lead_unit.name if item.lead_unit_id else "",
+                item.jurisdiction.name,
+                str(STATES.get(item.state, item.state)),
+                _cell(overdue, item.due_on),
+                item.working_days_overdue,
+                item.extensions,
+                item.returns,
+                _yes(item.proposed_for_key),
+            ]
+        )
+    return _save(workbook)
+
+
+def report_workbook(report: selectors.Report, jurisdiction: OrgUnit) -> bytes:
+    """月报/季报: overview, rates per unit, recurring problems, 每月一题, the key list."""
+    stats = report.statistics
+    overall = stats.overall
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("概况")
+    sheet.append([_cell(sheet, report.title, TITLE)])
+    sheet.append([jurisdiction.name])
+    sheet.append([])
+    _header(sheet, ["指标", "数值"], [28, 24])
+    for label, value in [
+        ("统计时段", f"{report.period.start:%Y-%m-%d} 至 {report.period.end:%Y-%m-%d}"),
+        ("报送期限", _cell(sheet, report.due_on)),
+        ("收到诉求（件）", report.received),
+        ("受理（件）", report.accepted),
+        ("办结（件）", report.concluded),
+        ("超期未办或超期办理（件）", report.overdue),
+        ("按时签收率（%）", overall.confirm_rate),
+        ("按时办结率（%）", overall.conclude_rate),
+        ("满意率（%）", overall.satisfaction_rate),
+        ("“基本满意”计分权重", Decimal(stats.policy.basic_satisfied_weight)),
+    ]:
+        sheet.append([label, value if isinstance(value, WriteOnlyCell) else _cell(sheet, value)])
+
+    units = workbook.create_sheet("单位")
+    _header(units, RATE_HEADERS, [28, *[12] * 11])
+    for r in [*stats.rates, overall]:
+        units.append(
+            [
+                r.unit,
+                r.received,
+                r.confirm_total,
+                r.confirm_on_time,
+                _cell(units, r.confirm_rate),
+                r.conclude_total,
+                r.conclude_on_time,
+                _cell(units, r.conclude_rate),
+                r.evaluations,
+                r.satisfied,
+                r.basically,
+                _cell(units, r.satisfaction_rate),
+            ]
+        )
+
+    recurring = workbook.create_sheet("重复问题")
+    _header(recurring, ["范围", "辖区或单位", "主题", "件数"], [10, 28, 20, 10])
+    for scope, rows in (("辖区", stats.recurring_jurisdictions), ("单位", stats.recurring_units)):
+        for r in rows:
+            recurring.append([scope, r.where, r.theme, r.count])
+
+    issues = workbook.create_sheet("每月一题")
+    _header(issues, ["月份", "辖区", "主题", "件数"], [10, 28, 20, 10])
+    for i in stats.monthly_issues:
+        issues.append([f"{i.month:%Y-%m}", i.jurisdiction, i.theme, i.count])
+
+    keys = workbook.create_sheet("重点督办")
+    _header(keys, KEY_HEADERS, [16, 36, 28, 24, 12, 12, 14])
+    for k in report.keys:
+        p = k.petition
+        keys.append(
+            [
+                p.number,
+                p.title,
+                p.enterprise.name,
+                p.lead_unit.name if p.lead_unit_id else "",
+                str(k.get_status_display()),
+                _cell(keys, _local_day(k.decided_at or k.created_at)),
+                _cell(keys, k.follow_up_due_on),
+            ]
+        )
+    return _save(workbook)

@@ -1,0 +1,734 @@
+"""Reads of the supervision pages: the ledger (台账), sweeps, key supervision, statistics and reports.
+
+Set-based (STYLE C4): each list and each table of figures is one SQL query built with annotations,
+`Subquery`/`Exists` and GROUP BY, whatever the number of petitions. Python only reshapes the few
+aggregated rows into chart series and rates.
+
+Definitions used throughout (SPEC §7; 004 三(五)):
+- close-out (销号) of an assigned petition: open until concluded; then on time when its last REPLY
+  deadline (re-handling opens a new one) was closed on or before its due date, else late;
+- confirmed in time: the last CONFIRM deadline closed on or before its due date;
+- concluded in time: a concluded petition whose last REPLY deadline was closed on or before its due date;
+- satisfaction: valid evaluations, 满意 = 1, 基本满意 = the policy's weight, 不满意 = 0;
+- rates are for the cohort of petitions received in the period.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    DateField,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextChoices,
+    Value,
+    When,
+)
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from petitions.models import (
+    HANDLING_STATES,
+    Channel,
+    Deadline,
+    Evaluation,
+    OrgUnit,
+    Petition,
+    PetitionQuerySet,
+    PetitionType,
+    ProgressReport,
+    Rating,
+    Step,
+    Theme,
+)
+from petitions.workflow import reporting_thursday
+from supervision.models import (
+    KeyFollowUp,
+    KeyStatus,
+    KeySupervision,
+    SupervisionPolicy,
+    Sweep,
+    SweepItem,
+)
+
+# --- periods --------------------------------------------------------------------------------------
+
+
+def month_start(d: date) -> date:
+    return d.replace(day=1)
+
+
+def add_months(d: date, n: int) -> date:
+    """The first day of the month `n` months after `d`'s month (n may be negative)."""
+    index = d.year * 12 + d.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days from `start` to `end`, both included."""
+
+    start: date
+    end: date
+
+    @classmethod
+    def months_to(cls, first: date, last: date) -> Period:
+        return cls(month_start(first), add_months(last, 1) - timedelta(days=1))
+
+    @classmethod
+    def last_months(cls, today: date, n: int = 12) -> Period:
+        return cls.months_to(add_months(today, 1 - n), today)
+
+    @classmethod
+    def month(cls, year: int, month: int) -> Period:
+        first = date(year, month, 1)
+        return cls.months_to(first, first)
+
+    @classmethod
+    def quarter(cls, year: int, quarter: int) -> Period:
+        first = date(year, 3 * quarter - 2, 1)
+        return cls.months_to(first, add_months(first, 2))
+
+    @property
+    def months(self) -> list[date]:
+        found, m = [], month_start(self.start)
+        while m <= self.end:
+            found.append(m)
+            m = add_months(m, 1)
+        return found
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """Aware datetimes [start, end + 1 day) in the current time zone (Asia/Shanghai)."""
+        tz = timezone.get_current_timezone()
+        return (
+            datetime.combine(self.start, time.min, tzinfo=tz),
+            datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=tz),
+        )
+
+    def received(self, petitions: PetitionQuerySet) -> PetitionQuerySet:
+        start, end = self.bounds()
+        return petitions.filter(received_at__gte=start, received_at__lt=end)
+
+
+# --- the ledger (工作台账, 001 三(二)) ------------------------------------------------------------------
+
+
+class Closeout(TextChoices):
+    OPEN = "open", _("Open")
+    ON_TIME = "on_time", _("Closed on time")
+    LATE = "late", _("Closed late")
+
+
+def progress_week(today: date) -> tuple[date, date]:
+    """The reporting Thursday of this week and the Monday before it (as reminders.missing_progress)."""
+    thursday = reporting_thursday(today)
+    return thursday, thursday - timedelta(days=3)
+
+
+def _later_deadline(step: str | F | OuterRef) -> QuerySet:
+    """A deadline of the same petition and step opened after the outer one (re-handling)."""
+    return Deadline.objects.filter(
+        petition_id=OuterRef("petition_id"), step=step, pk__gt=OuterRef("pk")
+    )
+
+
+def _last_reply_closed_late() -> Exists:
+    """The petition's last REPLY deadline was closed after its due date (a semi-join in SQL)."""
+    return Exists(
+        Deadline.objects.filter(
+            petition_id=OuterRef("pk"),
+            step=Step.REPLY,
+            closed_at__isnull=False,
+            closed_at__date__gt=F("due_on"),
+        ).filter(~Exists(_later_deadline(Step.REPLY)))
+    )
+
+
+def _missing_progress(today: date) -> Q:
+    """In handling since before this week's Monday and no report for this week's Thursday."""
+    thursday, week_start = progress_week(today)
+    reported = ProgressReport.objects.filter(petition_id=OuterRef("pk"), week_thursday=thursday)
+    return Q(
+        ~Exists(reported),
+        state__in=HANDLING_STATES,
+        transfer_letter_issued_at__date__lt=week_start,
+    )
+
+
+def ledger(visible: PetitionQuerySet, today: date) -> PetitionQuerySet:
+    """Every assigned petition (transfer letter issued) with its close-out and this week's progress flag.
+
+    One query per page: the last REPLY deadline and the flags are correlated subqueries that the
+    database evaluates only for the rows of the page.
+    """
+    last_reply = Deadline.objects.filter(petition_id=OuterRef("pk"), step=Step.REPLY).order_by(
+        "-pk"
+    )
+    return (
+        visible.filter(transfer_letter_issued_at__isnull=False)
+        .annotate(
+            reply_due_on=Subquery(last_reply.values("due_on")[:1], output_field=DateField()),
+            reply_closed_late=_last_reply_closed_late(),
+            closeout=Case(
+                When(concluded_at__isnull=True, then=Value(Closeout.OPEN.value)),
+                When(reply_closed_late=True, then=Value(Closeout.LATE.value)),
+                default=Value(Closeout.ON_TIME.value),
+                output_field=CharField(),
+            ),
+            no_progress=Case(
+                When(_missing_progress(today), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
+        .select_related("enterprise", "theme", "lead_unit")
+        .order_by("-transfer_letter_issued_at", "-pk")
+    )
+
+
+def filter_closeout(ledger_rows: PetitionQuerySet, value: str) -> PetitionQuerySet:
+    """Filter by close-out with conditions the database can turn into joins (no per-row subplan)."""
+    if value == Closeout.OPEN:
+        return ledger_rows.filter(concluded_at__isnull=True)
+    concluded = ledger_rows.filter(concluded_at__isnull=False)
+    if value == Closeout.LATE:
+        return concluded.filter(_last_reply_closed_late())
+    return concluded.filter(~_last_reply_closed_late())
+
+
+def filter_missing_progress(ledger_rows: PetitionQuerySet, today: date) -> PetitionQuerySet:
+    return ledger_rows.filter(_missing_progress(today))
+
+
+# --- monthly sweeps (004 三(五)) --------------------------------------------------------------------
+
+
+def sweeps(jurisdiction_ids: list[int]) -> QuerySet[Sweep]:
+    """Every sweep with the user's counts (one query)."""
+    mine = Q(items__jurisdiction_id__in=jurisdiction_ids)
+    return Sweep.objects.annotate(
+        mine=Count("items", filter=mine),
+        overdue=Count("items", filter=mine & Q(items__working_days_overdue__gt=0)),
+        proposed=Count("items", filter=mine & Q(items__proposed_for_key=True)),
+    ).order_by("-month")
+
+
+def sweep_for(jurisdiction_ids: list[int]) -> QuerySet[Sweep]:
+    """Sweeps that listed at least one item of the user's jurisdictions (others are a 404)."""
+    items = SweepItem.objects.filter(sweep_id=OuterRef("pk"), jurisdiction_id__in=jurisdiction_ids)
+    return Sweep.objects.filter(Exists(items))
+
+
+def sweep_items(sweep: Sweep, jurisdiction_ids: list[int]) -> QuerySet[SweepItem]:
+    """The sweep's items in the user's jurisdictions, latest first, each with its key-supervision item."""
+    key = KeySupervision.objects.filter(petition_id=OuterRef("petition_id")).order_by(
+        "-created_at", "-pk"
+    )
+    return (
+        SweepItem.objects.filter(sweep=sweep, jurisdiction_id__in=jurisdiction_ids)
+        .select_related("petition__enterprise", "lead_unit", "jurisdiction")
+        .annotate(
+            key_id=Subquery(key.values("pk")[:1]),
+            key_status=Subquery(key.values("status")[:1]),
+        )
+        .order_by("-working_days_overdue", "pk")
+    )
+
+
+@dataclass
+class UnitLine:
+    unit: str
+    items: int
+    overdue: int
+    proposed: int
+    worst: int
+
+
+def sweep_summary(items: QuerySet[SweepItem]) -> tuple[list[UnitLine], UnitLine]:
+    """Counts by lead unit (one GROUP BY query) and their total."""
+    rows = (
+        items.order_by()
+        .values("lead_unit_id", "lead_unit__name")
+        .annotate(
+            n=Count("pk"),
+            late=Count("pk", filter=Q(working_days_overdue__gt=0)),
+            key=Count("pk", filter=Q(proposed_for_key=True)),
+            worst=Max("working_days_overdue"),
+        )
+        .order_by("-late", "-n", "lead_unit__name")
+    )
+    lines = [
+        UnitLine(
+            unit=r["lead_unit__name"] or str(_("Not yet assigned (task force)")),
+            items=r["n"],
+            overdue=r["late"],
+            proposed=r["key"],
+            worst=max(r["worst"] or 0, 0),
+        )
+        for r in rows
+    ]
+    total = UnitLine(
+        unit=str(_("Total")),
+        items=sum(line.items for line in lines),
+        overdue=sum(line.overdue for line in lines),
+        proposed=sum(line.proposed for line in lines),
+        worst=max((line.worst for line in lines), default=0),
+    )
+    return lines, total
+
+
+# --- key supervision (重点督办) -----------------------------------------------------------------------
+
+
+def keys(visible: PetitionQuerySet) -> QuerySet[KeySupervision]:
+    """Key-supervision items of the petitions the user may see, with how late they were when proposed."""
+    item = SweepItem.objects.filter(
+        sweep_id=OuterRef("sweep_id"), petition_id=OuterRef("petition_id")
+    )
+    last = KeyFollowUp.objects.filter(key_id=OuterRef("pk")).order_by("-created_at", "-pk")
+    return (
+        KeySupervision.objects.filter(petition__in=visible)
+        .select_related("petition__enterprise", "petition__lead_unit", "sweep", "decided_by")
+        .annotate(
+            overdue=Subquery(item.values("working_days_overdue")[:1]),
+            extensions=Subquery(item.values("extensions")[:1]),
+            returns=Subquery(item.values("returns")[:1]),
+            last_follow_up_at=Subquery(last.values("created_at")[:1]),
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
+KEY_TABS = (KeyStatus.PROPOSED, KeyStatus.APPROVED, KeyStatus.CLOSED, KeyStatus.DECLINED)
+
+
+def key_counts(visible: PetitionQuerySet) -> dict[str, int]:
+    """How many items in each status (one aggregate query)."""
+    return KeySupervision.objects.filter(petition__in=visible).aggregate(
+        **{status.value: Count("pk", filter=Q(status=status)) for status in KEY_TABS}
+    )
+
+
+# --- statistics (000 四(八); 004 一(一)4) -----------------------------------------------------------
+
+
+@dataclass
+class Chart:
+    """What static/js/charts.js draws, and the table fallback shows."""
+
+    id: str
+    title: str
+    kind: str  # "stacked" (bars per month), "bars" (horizontal totals), "rates" (percentages)
+    categories: list[str]
+    series: list[dict]
+
+    def as_json(self) -> dict:
+        return {
+            "kind": self.kind,
+            "title": self.title,
+            "categories": self.categories,
+            "series": self.series,
+        }
+
+    @property
+    def rows(self) -> list[tuple[str, list]]:
+        """The table fallback: one row per series, one column per category."""
+        return [(s["name"], s["data"]) for s in self.series]
+
+
+@dataclass
+class UnitRate:
+    unit_id: int
+    unit: str
+    received: int = 0
+    confirm_total: int = 0
+    confirm_on_time: int = 0
+    conclude_total: int = 0
+    conclude_on_time: int = 0
+    evaluations: int = 0
+    satisfied: int = 0
+    basically: int = 0
+    weight: Decimal = Decimal("0.8")
+
+    @staticmethod
+    def _pct(part: Decimal | int, whole: int) -> Decimal | None:
+        if not whole:
+            return None
+        return (Decimal(part) * 100 / whole).quantize(Decimal("0.1"))
+
+    @property
+    def confirm_rate(self) -> Decimal | None:
+        return self._pct(self.confirm_on_time, self.confirm_total)
+
+    @property
+    def conclude_rate(self) -> Decimal | None:
+        return self._pct(self.conclude_on_time, self.conclude_total)
+
+    @property
+    def satisfaction_rate(self) -> Decimal | None:
+        return self._pct(self.satisfied + self.weight * self.basically, self.evaluations)
+
+
+@dataclass
+class Recurring:
+    where: str
+    theme: str
+    count: int
+
+
+@dataclass
+class MonthlyIssue:
+    """每月一题: the most frequent theme of a jurisdiction in a month."""
+
+    month: date
+    jurisdiction: str
+    theme: str
+    count: int
+
+
+@dataclass
+class Statistics:
+    period: Period
+    policy: SupervisionPolicy
+    total: int = 0
+    charts: list[Chart] = field(default_factory=list)
+    rates: list[UnitRate] = field(default_factory=list)
+    recurring_jurisdictions: list[Recurring] = field(default_factory=list)
+    recurring_units: list[Recurring] = field(default_factory=list)
+    monthly_issues: list[MonthlyIssue] = field(default_factory=list)
+
+    @property
+    def overall(self) -> UnitRate:
+        total = UnitRate(unit_id=0, unit=str(_("All units")), weight=self.policy_weight)
+        for r in self.rates:
+            for name in (
+                "received",
+                "confirm_total",
+                "confirm_on_time",
+                "conclude_total",
+                "conclude_on_time",
+                "evaluations",
+                "satisfied",
+                "basically",
+            ):
+                setattr(total, name, getattr(total, name) + getattr(r, name))
+        return total
+
+    @property
+    def policy_weight(self) -> Decimal:
+        return Decimal(self.policy.basic_satisfied_weight)
+
+
+MAX_SERIES = 10  # a stacked chart shows the largest series and puts the rest under "Other"
+MAX_BARS = 20
+
+
+def _month_label(m: date) -> str:
+    return f"{m:%Y-%m}"
+
+
+def _stacked(
+    chart_id: str,
+    title: str,
+    counts: dict[tuple[date, object], int],
+    months: list[date],
+    names: dict,
+) -> Chart:
+    """Bars per month stacked by a dimension; the largest MAX_SERIES values, the rest as "Other"."""
+    totals: dict[object, int] = defaultdict(int)
+    for (_m, key), n in counts.items():
+        totals[key] += n
+    ordered = sorted(totals, key=lambda k: (-totals[k], str(names.get(k, k))))
+    shown, rest = ordered[:MAX_SERIES], ordered[MAX_SERIES:]
+    series = [
+        {"name": str(names.get(k, k)), "data": [counts.get((m, k), 0) for m in months]}
+        for k in shown
+    ]
+    if rest:
+        series.append(
+            {
+                "name": str(_("Other")),
+                "data": [sum(counts.get((m, k), 0) for k in rest) for m in months],
+            }
+        )
+    return Chart(chart_id, title, "stacked", [_month_label(m) for m in months], series)
+
+
+def _names(ids: set[int], model: type) -> dict[int | None, str]:
+    names: dict[int | None, str] = {
+        pk: str(obj) for pk, obj in model.objects.in_bulk([i for i in ids if i]).items()
+    }
+    names[None] = str(_("Not yet assigned") if model is OrgUnit else _("No theme"))
+    return names
+
+
+def _rates(cohort: PetitionQuerySet, weight: Decimal) -> dict[int, UnitRate]:
+    """Per lead unit: confirmed and concluded in time (one query), satisfaction (one query)."""
+    rates: dict[int, UnitRate] = {}
+
+    def rate(unit_id: int) -> UnitRate:
+        if unit_id not in rates:
+            rates[unit_id] = UnitRate(unit_id=unit_id, unit="", weight=weight)
+        return rates[unit_id]
+
+    deadlines = (
+        Deadline.objects.filter(
+            step__in=(Step.CONFIRM, Step.REPLY),
+            closed_at__isnull=False,
+            petition__in=cohort.filter(lead_unit__isnull=False),
+        )
+        .filter(Q(step=Step.CONFIRM) | Q(petition__concluded_at__isnull=False))
+        .filter(~Exists(_later_deadline(OuterRef("step"))))
+        .order_by()
+        .values("petition__lead_unit_id", "step")
+        .annotate(
+            total=Count("pk"), on_time=Count("pk", filter=Q(closed_at__date__lte=F("due_on")))
+        )
+    )
+    for row in deadlines:
+        r = rate(row["petition__lead_unit_id"])
+        if row["step"] == Step.CONFIRM:
+            r.confirm_total, r.confirm_on_time = row["total"], row["on_time"]
+        else:
+            r.conclude_total, r.conclude_on_time = row["total"], row["on_time"]
+    evaluations = (
+        Evaluation.objects.filter(
+            is_valid=True, petition__in=cohort.filter(lead_unit__isnull=False)
+        )
+        .order_by()
+        .values("petition__lead_unit_id")
+        .annotate(
+            total=Count("pk"),
+            satisfied=Count("pk", filter=Q(rating=Rating.SATISFIED)),
+            basically=Count("pk", filter=Q(rating=Rating.BASICALLY_SATISFIED)),
+        )
+    )
+    for row in evaluations:
+        r = rate(row["petition__lead_unit_id"])
+        r.evaluations, r.satisfied, r.basically = (
+            row["total"],
+            row["satisfied"],
+            row["basically"],
+        )
+    return rates
+
+
+def statistics(visible: PetitionQuerySet, period: Period, policy: SupervisionPolicy) -> Statistics:
+    """Volumes by channel, type, theme, unit and jurisdiction per month; rates per unit; recurring
+    problems. Six queries whatever the period or the number of petitions."""
+    cohort = period.received(visible)
+    months = period.months
+    month = TruncMonth("received_at", output_field=DateField())
+    # 1. month × jurisdiction × lead unit × theme (a few thousand groups at most).
+    by_place = list(
+        cohort.order_by()
+        .annotate(m=month)
+        .values_list("m", "jurisdiction_id", "lead_unit_id", "theme_id")
+        .annotate(n=Count("pk"))
+    )
+    # 2. month × channel × type.
+    by_kind = list(
+        cohort.order_by()
+        .annotate(m=month)
+        .values_list("m", "channel", "type")
+        .annotate(n=Count("pk"))
+    )
+    # 3. unit and jurisdiction names; 4. theme names.
+    unit_ids = {r[1] for r in by_place} | {r[2] for r in by_place if r[2]}
+    units = _names(unit_ids, OrgUnit)
+    themes = _names({r[3] for r in by_place if r[3]}, Theme)
+    # 5–6. rates per unit.
+    weight = Decimal(policy.basic_satisfied_weight)
+    rates = _rates(cohort, weight)
+
+    result = Statistics(period=period, policy=policy)
+    result.total = sum(r[-1] for r in by_kind)
+    dims: dict[str, dict] = {
+        "channel": defaultdict(int),
+        "type": defaultdict(int),
+        "theme": defaultdict(int),
+        "unit": defaultdict(int),
+        "jurisdiction": defaultdict(int),
+    }
+    for m, channel, type_, n in by_kind:
+        dims["channel"][(m, channel)] += n
+        dims["type"][(m, type_)] += n
+    unit_totals: dict[int | None, int] = defaultdict(int)
+    place_theme: dict[tuple[int, int | None], int] = defaultdict(int)
+    unit_theme: dict[tuple[int, int | None], int] = defaultdict(int)
+    month_place_theme: dict[tuple[date, int, int | None], int] = defaultdict(int)
+    for m, jurisdiction, unit, theme, n in by_place:
+        dims["theme"][(m, theme)] += n
+        dims["jurisdiction"][(m, jurisdiction)] += n
+        unit_totals[unit] += n
+        place_theme[(jurisdiction, theme)] += n
+        month_place_theme[(m, jurisdiction, theme)] += n
+        if unit is not None:
+            unit_theme[(unit, theme)] += n
+            rate = rates.setdefault(unit, UnitRate(unit_id=unit, unit="", weight=weight))
+            rate.received += n
+
+    channel_names = dict(Channel.choices)
+    type_names = dict(PetitionType.choices)
+    result.charts = [
+        _stacked("by-channel", str(_("By channel")), dims["channel"], months, channel_names),
+        _stacked("by-type", str(_("By type")), dims["type"], months, type_names),
+        _stacked("by-theme", str(_("By theme")), dims["theme"], months, themes),
+        _stacked("by-jurisdiction", str(_("By jurisdiction")), dims["jurisdiction"], months, units),
+    ]
+    top_units = sorted(unit_totals, key=lambda u: (-unit_totals[u], units.get(u, "")))[:MAX_BARS]
+    result.charts.append(
+        Chart(
+            "by-unit",
+            str(_("By lead unit (largest %(n)d)") % {"n": MAX_BARS}),
+            "bars",
+            [units.get(u, "") for u in top_units],
+            [{"name": str(_("Petitions")), "data": [unit_totals[u] for u in top_units]}],
+        )
+    )
+    for rate in rates.values():
+        rate.unit = units.get(rate.unit_id) or str(rate.unit_id)
+    result.rates = sorted(rates.values(), key=lambda r: (-r.received, r.unit))
+    shown = result.rates[:MAX_BARS]
+    result.charts.append(
+        Chart(
+            "rates",
+            str(_("Rates by lead unit, % (largest %(n)d)") % {"n": MAX_BARS}),
+            "rates",
+            [r.unit for r in shown],
+            [
+                {
+                    "name": str(_("Confirmed in time")),
+                    "data": [_float(r.confirm_rate) for r in shown],
+                },
+                {
+                    "name": str(_("Concluded in time")),
+                    "data": [_float(r.conclude_rate) for r in shown],
+                },
+                {
+                    "name": str(_("Satisfaction")),
+                    "data": [_float(r.satisfaction_rate) for r in shown],
+                },
+            ],
+        )
+    )
+
+    threshold = policy.recurring_threshold
+    result.recurring_jurisdictions = _recurring(place_theme, units, themes, threshold)
+    result.recurring_units = _recurring(unit_theme, units, themes, threshold)
+    result.monthly_issues = _monthly_issues(month_place_theme, units, themes)
+    return result
+
+
+def _float(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _recurring(
+    counts: dict[tuple[int, int | None], int], places: dict, themes: dict, threshold: int
+) -> list[Recurring]:
+    """The same theme at the same place at least `threshold` times, most frequent first."""
+    found = [
+        Recurring(places.get(place, ""), themes.get(theme, ""), n)
+        for (place, theme), n in counts.items()
+        if theme is not None and n >= threshold
+    ]
+    return sorted(found, key=lambda r: (-r.count, r.where, r.theme))
+
+
+def _monthly_issues(
+    counts: dict[tuple[date, int, int | None], int], places: dict, themes: dict
+) -> list[MonthlyIssue]:
+    """每月一题: per jurisdiction and month, the theme raised most often (ties: by name)."""
+    best: dict[tuple[date, int], MonthlyIssue] = {}
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], themes.get(kv[0][2], "")))
+    for (m, place, theme), n in ranked:
+        if theme is not None:
+            best.setdefault((m, place), MonthlyIssue(m, places.get(place, ""), themes[theme], n))
+    return sorted(best.values(), key=lambda i: (i.month, i.jurisdiction))
+
+
+# --- monthly and quarterly reports (SPEC §5: by the 25th; by the 10th after the quarter) ----------
+
+
+@dataclass
+class Report:
+    title: str
+    period: Period
+    due_on: date
+    statistics: Statistics
+    received: int
+    accepted: int
+    concluded: int
+    overdue: int
+    keys: list[KeySupervision]
+
+
+def report_counts(visible: PetitionQuerySet, period: Period, today: date) -> dict[str, int]:
+    """Received, accepted and concluded in the period (one query); petitions with a deadline due
+    in the period that was missed, by today or the period's end (one query)."""
+    start, end = period.bounds()
+    counts = visible.aggregate(
+        received=Count("pk", filter=Q(received_at__gte=start, received_at__lt=end)),
+        accepted=Count("pk", filter=Q(accepted_at__gte=start, accepted_at__lt=end)),
+        concluded=Count("pk", filter=Q(concluded_at__gte=start, concluded_at__lt=end)),
+    )
+    checked_until = min(today, period.end + timedelta(days=1))
+    counts["overdue"] = (
+        Deadline.objects.filter(petition__in=visible, due_on__range=(period.start, period.end))
+        .filter(
+            Q(closed_at__isnull=True, due_on__lt=checked_until)
+            | Q(closed_at__isnull=False, closed_at__date__gt=F("due_on"))
+        )
+        .values("petition_id")
+        .distinct()
+        .count()
+    )
+    return counts
+
+
+def report_keys(visible: PetitionQuerySet, period: Period) -> list[KeySupervision]:
+    """On the key list now, or closed out during the period."""
+    start, end = period.bounds()
+    return list(
+        keys(visible)
+        .filter(
+            Q(status=KeyStatus.APPROVED)
+            | Q(status=KeyStatus.CLOSED, closed_at__gte=start, closed_at__lt=end)
+        )
+        .order_by("status", "-created_at", "-pk")
+    )
+
+
+def report(
+    visible: PetitionQuerySet,
+    period: Period,
+    today: date,
+    policy: SupervisionPolicy,
+    *,
+    title: str,
+    due_on: date,
+) -> Report:
+    """Everything the monthly or quarterly report shows (a constant number of queries)."""
+    return Report(
+        title=title,
+        period=period,
+        due_on=due_on,
+        statistics=statistics(visible, period, policy),
+        keys=report_keys(visible, period),
+        **report_counts(visible, period, today),
+    )

@@ -1,0 +1,83 @@
+"""What every supervision view shares: who may enter, the user's jurisdictions, paging, files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils.http import content_disposition_header
+
+from petitions.access import jurisdiction_ids_under
+from petitions.models import OrgUnit, Petition, PetitionQuerySet, Role
+
+READERS = (Role.TASK_FORCE, Role.LEADER, Role.SUPERVISOR)
+FOLLOWERS = (Role.TASK_FORCE, Role.SUPERVISOR)
+PER_PAGE = 25
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def supervision_only(*roles: str) -> Callable:
+    """403 for everyone but these roles (default: task force, supervision office, leaders) with a unit."""
+    allowed = roles or READERS
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+            user = request.user
+            if not (user.is_authenticated and user.has_role(*allowed) and user.unit_id):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+@dataclass
+class Scope:
+    """The user's jurisdiction, every jurisdiction under it, and the petitions they may see."""
+
+    jurisdiction: OrgUnit
+    ids: list[int]
+    visible: PetitionQuerySet
+
+    def handling_units(self) -> QuerySet[OrgUnit]:
+        """Units that lead petitions here: departments and lower governments under these jurisdictions."""
+        return (
+            OrgUnit.objects.handling_units()
+            .filter(parent_id__in=self.ids, is_active=True)
+            .order_by("kind", "name")
+        )
+
+    def jurisdictions(self) -> QuerySet[OrgUnit]:
+        return OrgUnit.objects.filter(pk__in=self.ids).order_by("kind", "name")
+
+
+def scope(request: HttpRequest) -> Scope:
+    """Built once per request (the jurisdiction tree is read once)."""
+    if not hasattr(request, "_supervision_scope"):
+        unit = request.user.unit
+        request._supervision_scope = Scope(
+            jurisdiction=unit.jurisdiction(),
+            ids=jurisdiction_ids_under(unit),
+            visible=Petition.objects.visible_to(request.user),
+        )
+    return request._supervision_scope
+
+
+def paginate(request: HttpRequest, queryset: QuerySet, per_page: int = PER_PAGE) -> Page:
+    """One page of a list: a count and a page query."""
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def xlsx_response(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,108 @@
+"""重点督办: the key-supervision list, a leader's decision, and the follow-ups (004 三(五))."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from petitions.exceptions import WorkflowError
+from petitions.models import Role
+from supervision import selectors, workflow
+from supervision.forms import FollowUpForm, KeyDecisionForm
+from supervision.models import KeyStatus, KeySupervision
+
+from .common import FOLLOWERS, paginate, scope, supervision_only
+
+TEMPLATE = "supervision/staff/key.html"
+
+
+@require_GET
+@supervision_only()
+def keys(request: HttpRequest) -> HttpResponse:
+    """Tabs by status; leaders start on what waits for their decision, others on the key list."""
+    default = KeyStatus.PROPOSED if request.user.role == Role.LEADER else KeyStatus.APPROVED
+    status = request.GET.get("status", default)
+    if status not in selectors.KEY_TABS:
+        status = default
+    visible = scope(request).visible
+    page = paginate(request, selectors.keys(visible).filter(status=status))
+    context = {
+        "page": page,
+        "status": status,
+        "tabs": [(s, s.label) for s in selectors.KEY_TABS],
+        "counts": selectors.key_counts(visible),
+    }
+    return render(request, "supervision/staff/keys.html", context)
+
+
+def _get_key(request: HttpRequest, pk: int) -> KeySupervision:
+    """The item, or a 404 when its petition is not in the user's jurisdiction."""
+    return get_object_or_404(selectors.keys(scope(request).visible), pk=pk)
+
+
+def _render_key(
+    request: HttpRequest,
+    key: KeySupervision,
+    decision: forms.Form | None = None,
+    follow_up: forms.Form | None = None,
+) -> HttpResponse:
+    user = request.user
+    may_decide = user.role == Role.LEADER and key.status == KeyStatus.PROPOSED
+    may_follow = user.role in FOLLOWERS and key.status == KeyStatus.APPROVED
+    context = {
+        "key": key,
+        "petition": key.petition,
+        "follow_ups": key.follow_ups.select_related("author__unit"),
+        "decision_form": (decision or KeyDecisionForm()) if may_decide else None,
+        "follow_up_form": (follow_up or FollowUpForm()) if may_follow else None,
+    }
+    failed = any(form is not None and form.errors for form in (decision, follow_up))
+    return render(request, TEMPLATE, context, status=400 if failed else 200)
+
+
+@require_GET
+@supervision_only()
+def key(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_key(request, _get_key(request, pk))
+
+
+@require_POST
+@supervision_only(Role.LEADER)
+def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """A leader puts a proposed item on the key list, or declines it."""
+    item = _get_key(request, pk)
+    form = KeyDecisionForm(request.POST)
+    if form.is_valid():
+        approve = form.cleaned_data["decision"] == "approve"
+        try:
+            workflow.decide(
+                key_id=item.pk, actor=request.user, approve=approve, note=form.cleaned_data["note"]
+            )
+        except WorkflowError as e:
+            form.add_error(None, e)
+        else:
+            text = _("%(number)s is on the key list.") if approve else _("%(number)s declined.")
+            messages.success(request, text % {"number": item.petition.number})
+            return redirect("supervision:key", pk=item.pk)
+    return _render_key(request, item, decision=form)
+
+
+@require_POST
+@supervision_only(*FOLLOWERS)
+def follow_up(request: HttpRequest, pk: int) -> HttpResponse:
+    """The task force or the supervision office records what it did to push the item on."""
+    item = _get_key(request, pk)
+    form = FollowUpForm(request.POST)
+    if form.is_valid():
+        try:
+            workflow.follow_up(key_id=item.pk, actor=request.user, text=form.cleaned_data["text"])
+        except WorkflowError as e:
+            form.add_error("text" if e.code == "required" else None, e)
+        else:
+            messages.success(request, _("Follow-up recorded."))
+            return redirect("supervision:key", pk=item.pk)
+    return _render_key(request, item, follow_up=form)
