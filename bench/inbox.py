@@ -375,8 +375,13 @@ def time_tabs(user, requests: int) -> dict[str, tuple[float, float, int, int]]:
         for _ in range(10):  # warm-up: caches, connection, template loading
             response = client.get(url)
             assert response.status_code == 200, response.status_code
-        executed = []
-        with connection.execute_wrapper(lambda run, sql, *rest: executed.append(sql) or run(sql, *rest)):
+        executed: list[str] = []
+
+        def count(run, sql, params, many, context, executed=executed):
+            executed.append(sql)
+            return run(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
             client.get(url)
         samples = []
         for _ in range(requests):

@@ -15,7 +15,7 @@ from petitions.models import Enterprise, OrgUnit, User
 from zqztc.forms import Form
 
 phone_shape = RegexValidator(
-    r"^[0-9０-９+()（）\- ]{5,30}$", _("Enter a phone number of digits, spaces or dashes.")
+    r"^[0-9\uff10-\uff19+()（）\- ]{5,30}$", _("Enter a phone number of digits, spaces or dashes.")
 )
 
 
@@ -85,7 +85,9 @@ class PlanForm(Form):
     )
     location = forms.CharField(label=_("Location"), max_length=200, required=False)
     chair = LeaderChoiceField(label=_("Chair"), queryset=User.objects.none())
-    leaders = LeadersField(label=_("Attending leaders"), queryset=User.objects.none(), required=False)
+    leaders = LeadersField(
+        label=_("Attending leaders"), queryset=User.objects.none(), required=False
+    )
     departments = UnitsField(
         label=_("Departments involved"),
         queryset=OrgUnit.objects.none(),
@@ -183,7 +185,7 @@ class VerifyForm(Form):
     decision = forms.ChoiceField(
         label=_("Decision"),
         choices=[(KEEP, _("Keep it for the catalogue")), (DROP, _("Drop it"))],
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
     note = forms.CharField(
         label=_("What the departments said"),
@@ -193,7 +195,9 @@ class VerifyForm(Form):
     opinion = forms.CharField(
         label=_("Proposed handling opinion"), widget=_textarea(3), required=False
     )
-    lead_unit = UnitChoiceField(label=_("Lead unit"), queryset=OrgUnit.objects.none(), required=False)
+    lead_unit = UnitChoiceField(
+        label=_("Lead unit"), queryset=OrgUnit.objects.none(), required=False
+    )
     co_units = UnitsField(
         label=_("Co-handling units"), queryset=OrgUnit.objects.none(), required=False
     )
@@ -240,7 +244,7 @@ class DecisionForm(Form):
             (Outcome.SETTLED, Outcome.SETTLED.label),
             (Outcome.ASSIGNED, Outcome.ASSIGNED.label),
         ],
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         error_messages={"required": _("Choose whether it was settled or assigned.")},
     )
     lead_unit = forms.TypedChoiceField(label=_("Lead unit"), coerce=int, required=False)
@@ -274,7 +278,7 @@ class EvaluationForm(Form):
     rating = forms.ChoiceField(
         label=_("Overall evaluation"),
         choices=OverallRating.choices,
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         error_messages={"required": _("Choose an overall evaluation.")},
     )
     suggestions = forms.CharField(label=_("Other suggestions"), widget=_textarea(4), required=False)

@@ -50,10 +50,13 @@ LIFECYCLE = [value for value, _label in MeetingState.choices]
 
 
 def jurisdiction_ids(user: User) -> list[int]:
-    """The jurisdictions a staff member works in (their own and those below it)."""
+    """The jurisdictions a staff member works in (their own and those below it); walked once per
+    user object, so a page, its list and the quarterly warning share one walk of the tree."""
     if not (user.is_authenticated and user.has_role(*STAFF_ROLES) and user.unit_id):
         return []
-    return access.jurisdiction_ids_under(user.unit)
+    if getattr(user, "_meeting_jurisdiction_ids", None) is None:
+        user._meeting_jurisdiction_ids = access.jurisdiction_ids_under(user.unit)
+    return user._meeting_jurisdiction_ids
 
 
 def meetings_visible_to(user: User) -> QuerySet[Meeting]:
@@ -88,7 +91,9 @@ def items_visible_to(user: User) -> QuerySet[CatalogueItem]:
 # --- lists ----------------------------------------------------------------------------------------
 
 
-def meeting_list(visible: QuerySet[Meeting], *, jurisdiction: str = "", state: str = "") -> QuerySet:
+def meeting_list(
+    visible: QuerySet[Meeting], *, jurisdiction: str = "", state: str = ""
+) -> QuerySet:
     rows = visible.select_related("jurisdiction", "chair").annotate(
         n_topics=Count("topics", distinct=True), n_items=Count("items", distinct=True)
     )
@@ -105,16 +110,14 @@ def jurisdictions_for(user: User) -> QuerySet[OrgUnit]:
 
 def firm_topics(user: User) -> QuerySet[Topic]:
     """The enterprise's own topics, newest first."""
-    return (
-        topics_visible_to(user)
-        .select_related("meeting", "item")
-        .order_by("-created_at", "-pk")
-    )
+    return topics_visible_to(user).select_related("meeting", "item").order_by("-created_at", "-pk")
 
 
 def firm_meetings(user: User) -> QuerySet[Meeting]:
     """Meetings the enterprise was invited to, with whether it has evaluated each."""
-    mine = MeetingEvaluation.objects.filter(meeting=OuterRef("pk"), enterprise_id=user.enterprise_id)
+    mine = MeetingEvaluation.objects.filter(
+        meeting=OuterRef("pk"), enterprise_id=user.enterprise_id
+    )
     return (
         meetings_visible_to(user)
         .select_related("jurisdiction")

@@ -115,7 +115,7 @@ class JurisdictionWidget(widgets.ForeignKeyWidget):
             ) from None
 
 
-TAG_SEPARATORS = re.compile(r"[,，、;；]")
+TAG_SEPARATORS = re.compile(r"[,，;；]")  # not 、: a tag name may contain it
 
 
 class TagsWidget(widgets.ManyToManyWidget):

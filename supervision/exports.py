@@ -14,7 +14,7 @@ from io import BytesIO
 
 from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -78,7 +78,7 @@ def _local_day(value: datetime | None) -> date | None:
     return timezone.localdate(value) if value else None
 
 
-def _cell(sheet: WriteOnlyWorksheet, value: object, font: Font | None = None) -> WriteOnlyCell:
+def _cell(sheet: WriteOnlyWorksheet, value: object, font: Font | None = None) -> Cell:
     if isinstance(value, Decimal):
         value = float(value)
     cell = WriteOnlyCell(sheet, value=value)
@@ -181,7 +181,7 @@ def report_workbook(report: selectors.Report, jurisdiction: OrgUnit) -> bytes:
     _header(sheet, ["指标", "数值"], [28, 24])
     for label, value in [
         ("统计时段", f"{report.period.start:%Y-%m-%d} 至 {report.period.end:%Y-%m-%d}"),
-        ("报送期限", _cell(sheet, report.due_on)),
+        ("报送期限", report.due_on),
         ("收到诉求（件）", report.received),
         ("受理（件）", report.accepted),
         ("办结（件）", report.concluded),
@@ -191,7 +191,7 @@ def report_workbook(report: selectors.Report, jurisdiction: OrgUnit) -> bytes:
         ("满意率（%）", overall.satisfaction_rate),
         ("“基本满意”计分权重", Decimal(stats.policy.basic_satisfied_weight)),
     ]:
-        sheet.append([label, value if isinstance(value, WriteOnlyCell) else _cell(sheet, value)])
+        sheet.append([label, _cell(sheet, value)])
 
     units = workbook.create_sheet("单位")
     _header(units, RATE_HEADERS, [28, *[12] * 11])

@@ -47,7 +47,6 @@ from petitions.models import (
     Deadline,
     Evaluation,
     OrgUnit,
-    Petition,
     PetitionQuerySet,
     PetitionType,
     ProgressReport,
@@ -345,9 +344,24 @@ class Chart:
         }
 
     @property
-    def rows(self) -> list[tuple[str, list]]:
-        """The table fallback: one row per series, one column per category."""
-        return [(s["name"], s["data"]) for s in self.series]
+    def data_id(self) -> str:
+        return f"chart-data-{self.id}"
+
+    @property
+    def table(self) -> dict:
+        """The accessible fallback: months as columns for stacked charts, else one row per bar."""
+        if self.kind == "stacked":
+            return {
+                "head": self.categories,
+                "rows": [(s["name"], s["data"]) for s in self.series],
+            }
+        return {
+            "head": [s["name"] for s in self.series],
+            "rows": [
+                (category, [s["data"][i] for s in self.series])
+                for i, category in enumerate(self.categories)
+            ],
+        }
 
 
 @dataclass
@@ -382,6 +396,23 @@ class UnitRate:
     def satisfaction_rate(self) -> Decimal | None:
         return self._pct(self.satisfied + self.weight * self.basically, self.evaluations)
 
+    # As text for the pages ("—" when there is nothing to count), without a template include per cell.
+    @staticmethod
+    def _text(rate: Decimal | None) -> str:
+        return "—" if rate is None else f"{rate}%"
+
+    @property
+    def confirm_text(self) -> str:
+        return self._text(self.confirm_rate)
+
+    @property
+    def conclude_text(self) -> str:
+        return self._text(self.conclude_rate)
+
+    @property
+    def satisfaction_text(self) -> str:
+        return self._text(self.satisfaction_rate)
+
 
 @dataclass
 class Recurring:
@@ -409,6 +440,7 @@ class Statistics:
     rates: list[UnitRate] = field(default_factory=list)
     recurring_jurisdictions: list[Recurring] = field(default_factory=list)
     recurring_units: list[Recurring] = field(default_factory=list)
+    recurring_more: int = 0  # places and themes past the MAX_RECURRING most frequent of each list
     monthly_issues: list[MonthlyIssue] = field(default_factory=list)
 
     @property
@@ -435,6 +467,7 @@ class Statistics:
 
 MAX_SERIES = 10  # a stacked chart shows the largest series and puts the rest under "Other"
 MAX_BARS = 20
+MAX_RECURRING = 20  # most frequent recurring problems listed per kind of place
 
 
 def _month_label(m: date) -> str:
@@ -476,6 +509,17 @@ def _names(ids: set[int], model: type) -> dict[int | None, str]:
     return names
 
 
+def _only_or_last() -> Q:
+    """The deadline is the last of its step for its petition. Usually it is the only one: a second
+    CONFIRM deadline comes only after a return, a second REPLY only after re-handling, so the costly
+    look for a later deadline runs only for those few petitions."""
+    return (
+        Q(step=Step.CONFIRM, petition__return_count=0)
+        | Q(step=Step.REPLY, petition__rehandle_count=0)
+        | ~Exists(_later_deadline(OuterRef("step")))
+    )
+
+
 def _rates(cohort: PetitionQuerySet, weight: Decimal) -> dict[int, UnitRate]:
     """Per lead unit: confirmed and concluded in time (one query), satisfaction (one query)."""
     rates: dict[int, UnitRate] = {}
@@ -492,7 +536,7 @@ def _rates(cohort: PetitionQuerySet, weight: Decimal) -> dict[int, UnitRate]:
             petition__in=cohort.filter(lead_unit__isnull=False),
         )
         .filter(Q(step=Step.CONFIRM) | Q(petition__concluded_at__isnull=False))
-        .filter(~Exists(_later_deadline(OuterRef("step"))))
+        .filter(_only_or_last())
         .order_by()
         .values("petition__lead_unit_id", "step")
         .annotate(
@@ -533,14 +577,14 @@ def statistics(visible: PetitionQuerySet, period: Period, policy: SupervisionPol
     cohort = period.received(visible)
     months = period.months
     month = TruncMonth("received_at", output_field=DateField())
-    # 1. month × jurisdiction × lead unit × theme (a few thousand groups at most).
+    # 1. month, jurisdiction, lead unit, theme (a few thousand groups at most).
     by_place = list(
         cohort.order_by()
         .annotate(m=month)
         .values_list("m", "jurisdiction_id", "lead_unit_id", "theme_id")
         .annotate(n=Count("pk"))
     )
-    # 2. month × channel × type.
+    # 2. month, channel, type.
     by_kind = list(
         cohort.order_by()
         .annotate(m=month)
@@ -628,8 +672,11 @@ def statistics(visible: PetitionQuerySet, period: Period, policy: SupervisionPol
     )
 
     threshold = policy.recurring_threshold
-    result.recurring_jurisdictions = _recurring(place_theme, units, themes, threshold)
-    result.recurring_units = _recurring(unit_theme, units, themes, threshold)
+    by_place = _recurring(place_theme, units, themes, threshold)
+    by_unit = _recurring(unit_theme, units, themes, threshold)
+    result.recurring_jurisdictions = by_place[:MAX_RECURRING]
+    result.recurring_units = by_unit[:MAX_RECURRING]
+    result.recurring_more = sum(max(len(rows) - MAX_RECURRING, 0) for rows in (by_place, by_unit))
     result.monthly_issues = _monthly_issues(month_place_theme, units, themes)
     return result
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -82,25 +82,45 @@ class InboxFilter(django_filters.FilterSet):
         return any(data.get(name) not in (None, "") for name in self.filters)
 
 
+def top_jurisdiction(unit: OrgUnit) -> OrgUnit:
+    """The highest jurisdiction above a unit (the city of a district department)."""
+    return [u for u in (unit, *unit.ancestors()) if u.is_jurisdiction][-1]
+
+
 def jurisdictions_for(unit: OrgUnit | None) -> QuerySet[OrgUnit]:
-    """The unit's jurisdiction and the jurisdictions directly below it (city → districts)."""
+    """The jurisdictions a unit's petitions can come from: the top of its tree and the levels
+    directly below (a district department handles city and district petitions)."""
     if unit is None:
         return OrgUnit.objects.none()
-    top = unit.jurisdiction()
-    return OrgUnit.objects.jurisdictions().filter(Q(pk=top.pk) | Q(parent_id=top.pk))
+    top = top_jurisdiction(unit)
+    return (
+        OrgUnit.objects.jurisdictions()
+        .filter(Q(pk=top.pk) | Q(parent_id=top.pk))
+        .order_by(F("parent_id").asc(nulls_first=True), "kind", "name")
+    )
 
 
 # --- actions ----------------------------------------------------------------------------------
 
 
-class ConfirmForm(Form):
+class ActionForm(Form):
+    """An action card's form: several share a page, so each is prefixed with its action's name."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class ConfirmForm(ActionForm):
     """签收: nothing to fill in; the button is the confirmation."""
 
 
-class ReturnForm(Form):
+class ReturnForm(ActionForm):
     """退回 with a standard reason and an explanation; optionally the unit that should handle it."""
 
-    reason_code = forms.ChoiceField(label=_("Reason"), choices=ReturnReason.choices)
+    reason_code = forms.ChoiceField(
+        label=_("Reason"), choices=[("", "---------"), *ReturnReason.choices]
+    )
     reason = forms.CharField(label=_("Explanation"), widget=text_area(3))
     suggested_unit = forms.ModelChoiceField(
         label=_("Unit that should handle it"),
@@ -111,7 +131,7 @@ class ReturnForm(Form):
 
     def __init__(self, *args: object, unit: OrgUnit, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        top = unit.jurisdiction()
+        top = top_jurisdiction(unit)
         self.fields["suggested_unit"].queryset = (
             OrgUnit.objects.handling_units()
             .filter(is_active=True)
@@ -121,7 +141,7 @@ class ReturnForm(Form):
         )
 
 
-class ContactForm(Form):
+class ContactForm(ActionForm):
     """The lead unit's contact with the firm (004 三(三))."""
 
     contacted_at = forms.DateTimeField(
@@ -143,13 +163,13 @@ class ContactForm(Form):
         super().__init__(*args, **kwargs)
 
 
-class ProgressForm(Form):
+class ProgressForm(ActionForm):
     """Weekly progress while unresolved (004 三(四))."""
 
     text = forms.CharField(label=_("Progress this week"), widget=text_area(4))
 
 
-class ExtensionForm(Form):
+class ExtensionForm(ActionForm):
     """延期: a stated reason (002 二(四)); the task force decides."""
 
     reason = forms.CharField(label=_("Reason"), widget=text_area(3))
@@ -161,13 +181,13 @@ class ExtensionForm(Form):
     )
 
 
-class OpinionForm(Form):
+class OpinionForm(ActionForm):
     """A co-handler's opinion to the lead unit (002 附件2 注1)."""
 
     text = forms.CharField(label=_("Opinion"), widget=text_area(5))
 
 
-class ReplyForm(Form):
+class ReplyForm(ActionForm):
     """办理结果: the lead unit's reply to the firm and the task force."""
 
     text = forms.CharField(
@@ -193,7 +213,7 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-class DocumentForm(Form):
+class DocumentForm(ActionForm):
     """Documents from the unit: internal unless the enterprise should see them."""
 
     files = MultipleFileField(

@@ -68,10 +68,21 @@ class LeaderChoiceField(forms.ModelChoiceField):
         return f"{name}（{obj.unit.name}）" if obj.unit_id else name
 
 
+class OwnIds:
+    """Several forms share a page: give each its own element ids (the field names stay plain)."""
+
+    id_prefix = "id"
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
 # --- intake -------------------------------------------------------------------------------------
 
 
-class AcceptForm(Form):
+class AcceptForm(OwnIds, Form):
+    id_prefix = "accept"
     type = forms.ChoiceField(label=_("Type"), choices=PetitionType.choices)
     theme = forms.ModelChoiceField(label=_("Theme"), queryset=Theme.objects.filter(is_active=True))
     scope_class = forms.ChoiceField(
@@ -97,7 +108,8 @@ class AcceptForm(Form):
         }
 
 
-class RejectForm(Form):
+class RejectForm(OwnIds, Form):
+    id_prefix = "reject"
     reason = forms.ChoiceField(label=_("Reason"), choices=_blank(RejectReason.choices))
     explanation = forms.CharField(
         label=_("Explanation to the enterprise"),
@@ -106,11 +118,12 @@ class RejectForm(Form):
     )
 
 
-class DuplicateForm(Form):
+class DuplicateForm(OwnIds, Form):
+    id_prefix = "duplicate"
     original = forms.CharField(
         label=_("Number of the original petition"),
         max_length=20,
-        widget=forms.TextInput(attrs={"placeholder": "ZQ2026-000001", "autocomplete": "off"}),
+        widget=forms.TextInput(attrs={"placeholder": "ZQ2026-000123", "autocomplete": "off"}),
     )
     note = forms.CharField(label=_("Note to the enterprise"), widget=_textarea(2), required=False)
 
@@ -214,7 +227,8 @@ class ReviewReturnForm(ProposeForm):
         return data
 
 
-class SubmitApprovalForm(Form):
+class SubmitApprovalForm(OwnIds, Form):
+    id_prefix = "approval"
     leader = LeaderChoiceField(label=_("Leader"), queryset=User.objects.none())
     note = forms.CharField(label=_("Why a leader is needed"), widget=_textarea(3), required=False)
 
@@ -273,7 +287,8 @@ class RevisitForm(Form):
         return data
 
 
-class ConcludeForm(Form):
+class ConcludeForm(OwnIds, Form):
+    id_prefix = "conclude"
     note = forms.CharField(
         label=_("Why it is concluded without a rating"),
         widget=_textarea(2),

@@ -56,6 +56,8 @@ PAGE_SIZE = 25
 # "Due soon" reaches this many working days ahead (the issue: due within two working days).
 DUE_SOON_WORKING_DAYS = 2
 FINISHED_STATES = (State.CONCLUDED, State.ARCHIVED)
+# Steps the task force owes; the unit sees them on the petition page but is not late with them.
+TASK_FORCE_STEPS = (Step.TRIAGE, Step.ISSUE_LETTER, Step.REVISIT)
 
 
 @dataclass(frozen=True)
@@ -328,6 +330,18 @@ class PetitionPage:
         )
 
     @property
+    def task_force_steps(self) -> tuple[str, ...]:
+        return TASK_FORCE_STEPS
+
+    @property
+    def owes_due_step(self) -> bool:
+        """The petition's earliest open step is this unit's to take."""
+        step = self.petition.due_step
+        return (self.is_proposed and step == Step.CONFIRM) or (
+            self.is_lead and step in (Step.CONTACT, Step.REPLY)
+        )
+
+    @property
     def reporting_thursday(self) -> date:
         return reporting_thursday(self.today)
 
@@ -398,4 +412,3 @@ def petition_for(user: User) -> QuerySet[Petition]:
         "proposed_unit",
         "lead_unit",
     )
-

@@ -303,8 +303,10 @@ def dossier(petition: Petition) -> dict:
     events = data["events"]
     approvals = [e for e in events if e.action in ("submit_for_approval", "approve", "send_back")]
     for event in events:
+        # A leader's decision returns the petition to "confirmed": the step says it all.
         moved = event.to_state and event.to_state != event.from_state
-        event.to_state_label = State(event.to_state).label if moved else ""
+        shown = moved and event.action not in ("approve", "send_back")
+        event.to_state_label = State(event.to_state).label if shown else ""
     deadline_rows = data["deadlines"]
     return {
         **data,

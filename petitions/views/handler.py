@@ -35,7 +35,7 @@ FINISHED_FOR_DOCUMENTS = (State.ARCHIVED, State.WITHDRAWN, State.REJECTED, State
 def handler_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Department handlers only: a firm, the task force or a leader gets 403 (wrong audience).
 
-    Loads the unit with its parent once (the layout shows its name; filters need its jurisdiction).
+    Loads the unit with its parents once (the layout shows its name; filters need its jurisdiction).
     """
 
     @wraps(view)
@@ -43,7 +43,7 @@ def handler_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
         user = request.user
         if not (user.is_authenticated and user.has_role(Role.HANDLER) and user.unit_id):
             raise PermissionDenied(_("These pages are for department handlers."))
-        user.unit = OrgUnit.objects.select_related("parent").get(pk=user.unit_id)
+        user.unit = OrgUnit.objects.select_related("parent__parent").get(pk=user.unit_id)
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -108,15 +108,15 @@ ACTION_LABELS = {
 
 
 def available_actions(page: selectors.PetitionPage) -> list[str]:
-    """What this unit can do now (a hint for the page; the workflow decides)."""
+    """What this unit can do now, most pressing first (a hint for the page; the workflow decides)."""
     state = page.petition.state
     names = []
     if page.is_proposed:
         names += ["confirm", "return"]
-    if page.is_lead and page.in_handling:
+    if page.is_lead and state == State.ASSIGNED:
         names += ["contact", "progress", "extension"]
     if page.is_lead and state == State.IN_PROGRESS:
-        names.append("reply")
+        names += ["reply", "progress", "extension", "contact"]
     if page.is_co and page.in_handling:
         names.append("opinion")
     if (page.is_lead or page.is_co) and state not in FINISHED_FOR_DOCUMENTS:
@@ -124,10 +124,11 @@ def available_actions(page: selectors.PetitionPage) -> list[str]:
     return names
 
 
-def empty_form(name: str, request: HttpRequest) -> object:
-    if name == "return":
-        return forms.ReturnForm(unit=request.user.unit)
-    return ACTION_FORMS[name]()
+def action_form(name: str, request: HttpRequest, *, bound: bool = False) -> object:
+    """The action's form, prefixed with its name so that several forms share one page."""
+    args = (request.POST, request.FILES) if bound else ()
+    kwargs = {"unit": request.user.unit} if name == "return" else {}
+    return ACTION_FORMS[name](*args, prefix=name, **kwargs)
 
 
 ACTION_FORMS = {
@@ -161,7 +162,7 @@ def render_petition(
     page = selectors.petition_page(petition, request.user, timezone.localdate())
     actions = []
     for name in available_actions(page):
-        form = bound[1] if bound and bound[0] == name else empty_form(name, request)
+        form = bound[1] if bound and bound[0] == name else action_form(name, request)
         actions.append(make_action(name, petition, form))
     if bound and bound[0] not in {a.name for a in actions}:
         actions.append(make_action(bound[0], petition, bound[1]))
@@ -226,7 +227,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     petition = fetch(request, pk)
     if request.method == "GET":
         return show_form(request, petition, "confirm")
-    form = forms.ConfirmForm(request.POST)
+    form = action_form("confirm", request, bound=True)
     if form.is_valid():
         try:
             workflow.confirm(petition_id=petition.pk, actor=request.user)
@@ -247,7 +248,7 @@ def return_petition(request: HttpRequest, pk: int) -> HttpResponse:
     petition = fetch(request, pk)
     if request.method == "GET":
         return show_form(request, petition, "return")
-    form = forms.ReturnForm(request.POST, unit=request.user.unit)
+    form = action_form("return", request, bound=True)
     if form.is_valid():
         try:
             workflow.return_petition(
@@ -268,7 +269,7 @@ def record_contact(request: HttpRequest, pk: int) -> HttpResponse:
     petition = fetch(request, pk)
     if request.method == "GET":
         return show_form(request, petition, "contact")
-    form = forms.ContactForm(request.POST)
+    form = action_form("contact", request, bound=True)
     if form.is_valid():
         try:
             workflow.record_contact(
@@ -288,7 +289,7 @@ def report_progress(request: HttpRequest, pk: int) -> HttpResponse:
     petition = fetch(request, pk)
     if request.method == "GET":
         return show_form(request, petition, "progress")
-    form = forms.ProgressForm(request.POST)
+    form = action_form("progress", request, bound=True)
     if form.is_valid():
         try:
             workflow.report_progress(
@@ -307,7 +308,7 @@ def request_extension(request: HttpRequest, pk: int) -> HttpResponse:
     petition = fetch(request, pk)
     if request.method == "GET":
         return show_form(request, petition, "extension")
-    form = forms.ExtensionForm(request.POST)
+    form = action_form("extension", request, bound=True)
     if form.is_valid():
         try:
             workflow.request_extension(
@@ -326,7 +327,7 @@ def submit_opinion(request: HttpRequest, pk: int) -> HttpResponse:
     petition = fetch(request, pk)
     if request.method == "GET":
         return show_form(request, petition, "opinion")
-    form = forms.OpinionForm(request.POST)
+    form = action_form("opinion", request, bound=True)
     if form.is_valid():
         try:
             workflow.submit_opinion(
@@ -345,7 +346,7 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
     petition = fetch(request, pk)
     if request.method == "GET":
         return show_form(request, petition, "reply")
-    form = forms.ReplyForm(request.POST)
+    form = action_form("reply", request, bound=True)
     if form.is_valid():
         try:
             workflow.reply(petition_id=petition.pk, actor=request.user, **form.cleaned_data)
@@ -362,7 +363,7 @@ def upload_documents(request: HttpRequest, pk: int) -> HttpResponse:
     petition = fetch(request, pk)
     if request.method == "GET":
         return show_form(request, petition, "documents")
-    form = forms.DocumentForm(request.POST, request.FILES)
+    form = action_form("documents", request, bound=True)
     if form.is_valid():
         try:
             workflow.add_material(petition_id=petition.pk, actor=request.user, **form.cleaned_data)

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -29,12 +30,13 @@ def keys(request: HttpRequest) -> HttpResponse:
     if status not in selectors.KEY_TABS:
         status = default
     visible = scope(request).visible
+    counts = selectors.key_counts(visible)
     page = paginate(request, selectors.keys(visible).filter(status=status))
     context = {
         "page": page,
         "status": status,
-        "tabs": [(s, s.label) for s in selectors.KEY_TABS],
-        "counts": selectors.key_counts(visible),
+        "tabs": [(tab.value, tab.label, counts[tab.value]) for tab in selectors.KEY_TABS],
+        "today": timezone.localdate(),
     }
     return render(request, "supervision/staff/keys.html", context)
 
@@ -59,6 +61,7 @@ def _render_key(
         "follow_ups": key.follow_ups.select_related("author__unit"),
         "decision_form": (decision or KeyDecisionForm()) if may_decide else None,
         "follow_up_form": (follow_up or FollowUpForm()) if may_follow else None,
+        "today": timezone.localdate(),
     }
     failed = any(form is not None and form.errors for form in (decision, follow_up))
     return render(request, TEMPLATE, context, status=400 if failed else 200)

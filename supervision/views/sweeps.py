@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -9,10 +11,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from petitions.models import State
 from petitions.pdf import pdf_response, render_pdf
 from supervision import exports, selectors
 from supervision.forms import SweepItemFilter
-from supervision.models import Sweep
+from supervision.models import KeyStatus, Sweep, SweepItem
 
 from .common import paginate, scope, supervision_only, xlsx_response
 
@@ -40,10 +43,12 @@ def sweep(request: HttpRequest, pk: int) -> HttpResponse:
     items = selectors.sweep_items(found_sweep, s.ids)
     found = SweepItemFilter(request.GET or None, queryset=items, units=s.handling_units())
     lines, total = selectors.sweep_summary(items)
+    page = paginate(request, found.qs)
+    _label(page.object_list)
     context = {
         "sweep": found_sweep,
         "filter": found,
-        "page": paginate(request, found.qs),
+        "page": page,
         "lines": lines,
         "total": total,
         "show": request.GET.get("show", ""),
@@ -51,6 +56,14 @@ def sweep(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "supervision/staff/sweep.html", context, status=400 if found.errors else 200
     )
+
+
+def _label(items: Iterable[SweepItem]) -> None:
+    """Display labels of the state at sweep time and of the key-supervision status (no queries)."""
+    states, statuses = dict(State.choices), dict(KeyStatus.choices)
+    for item in items:
+        item.state_label = states.get(item.state, item.state)
+        item.key_label = statuses.get(item.key_status, "")
 
 
 def notice_title(sweep: Sweep) -> str:
@@ -66,6 +79,7 @@ def _notice(request: HttpRequest, pk: int, limit: int | None = NOTICE_MAX_ROWS) 
     lines, total = selectors.sweep_summary(items)
     overdue = items.filter(working_days_overdue__gt=0)
     overdue = list(overdue[:limit] if limit else overdue)
+    _label(overdue)
     return {
         "sweep": found_sweep,
         "title": notice_title(found_sweep),

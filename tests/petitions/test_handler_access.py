@@ -61,9 +61,7 @@ def test_a_petition_that_does_not_exist_is_404(client, world, name):
 
 @pytest.mark.parametrize("name", PETITION_URLS)
 @pytest.mark.parametrize("who", WRONG_AUDIENCE)
-def test_the_wrong_audience_gets_403_even_for_a_petition_it_may_see(
-    client, world, led, name, who
-):
+def test_the_wrong_audience_gets_403_even_for_a_petition_it_may_see(client, world, led, name, who):
     client.force_login(getattr(world, who))
     assert client.get(reverse(name, args=[led.pk])).status_code == 403
     if name != "handler:petition":
@@ -124,7 +122,7 @@ def test_a_unit_that_returned_a_petition_reassigned_elsewhere_no_longer_sees_it(
 def test_a_co_handler_may_not_act_as_the_lead(client, world):
     petition = flow.in_progress(world, co_units=[world.other_dept])
     client.force_login(world.other_handler)
-    response = client.post(reverse("handler:reply", args=[petition.pk]), {"text": "越权答复"})
+    response = client.post(reverse("handler:reply", args=[petition.pk]), {"reply-text": "越权答复"})
     assert response.status_code == 403
     petition.refresh_from_db()
     assert petition.state == "in_progress"

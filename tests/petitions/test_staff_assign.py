@@ -42,8 +42,8 @@ def test_the_routing_catalogue_proposes_the_lead_and_co_handlers(staff_client, w
     assert form.initial["co_units"] == [world.dept.pk]
     assert world.other_dept.name in response.content.decode()
     units = list(form.fields["unit"].queryset)
-    assert world.dept in units and world.district_dept in units and world.district in units
-    assert world.foreign_dept not in units and world.task_force_unit not in units
+    assert {world.dept, world.district_dept, world.district} <= set(units)
+    assert not {world.foreign_dept, world.task_force_unit} & set(units)
 
 
 def test_without_a_rule_nothing_is_preselected(staff_client, world):

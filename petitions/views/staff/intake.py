@@ -59,7 +59,6 @@ def _triage_page(
         ),
         "reject_form": reject_form or RejectForm(),
         "duplicate_form": duplicate_form or DuplicateForm(petitions=petitions),
-        "open_form": "reject" if reject_form else "duplicate" if duplicate_form else "accept",
     }
     return render(request, "petitions/staff/triage.html", context, status=status)
 

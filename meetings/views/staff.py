@@ -1,0 +1,610 @@
+"""/meetings/staff/: the task force plans and runs meetings, leaders review and approve the issue
+catalogue, the supervision office reads (SPEC §6; 000 四).
+
+Every view: authorise (wrong audience → 403) → fetch through the user's jurisdictions (another
+city's meeting → 404) → validate the form → call one meetings.workflow function → redirect (STYLE C5).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from meetings import agenda, selectors, workflow
+from meetings.forms import (
+    KEEP,
+    DecisionForm,
+    NoteForm,
+    PlanForm,
+    TakePetitionForm,
+    TakeTopicForm,
+    TopicForm,
+    VerifyForm,
+)
+from meetings.models import (
+    MIN_FIRMS_FOR_TALKS,
+    CatalogueItem,
+    Meeting,
+    MeetingKind,
+    MeetingState,
+    Outcome,
+    Topic,
+    TopicStatus,
+)
+from petitions import deadlines
+from petitions.exceptions import WorkflowError
+from petitions.models import Role
+from petitions.views.staff.common import add_workflow_error, paginate, staff_only, task_force_only
+
+leaders_only = staff_only(Role.LEADER)
+PLAN_ERRORS = {
+    "bad_jurisdiction": "jurisdiction",
+    "past": "date",
+    "bad_chair": "chair",
+    "required": "title",
+}
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+
+def _visible(request: HttpRequest) -> QuerySet[Meeting]:
+    """The meetings this user may see; built once per request."""
+    if not hasattr(request, "_meetings_visible"):
+        request._meetings_visible = selectors.meetings_visible_to(request.user)
+    return request._meetings_visible
+
+
+def _get(request: HttpRequest, pk: int) -> Meeting:
+    """The meeting, or 404 when it is not in the user's jurisdictions."""
+    return get_object_or_404(_visible(request).select_related("jurisdiction", "chair"), pk=pk)
+
+
+def _refused(request: HttpRequest, error: WorkflowError) -> None:
+    messages.error(request, " ".join(error.messages))
+
+
+def _to_meeting(meeting: Meeting) -> HttpResponse:
+    return redirect("meetings:meeting", pk=meeting.pk)
+
+
+def _ledger_url() -> str:
+    """The supervision ledger, once its page exists."""
+    try:
+        return reverse("supervision:ledger")
+    except NoReverseMatch:
+        return ""
+
+
+# --- the list and planning -------------------------------------------------------------------------
+
+
+@require_GET
+@staff_only()
+def meeting_list(request: HttpRequest) -> HttpResponse:
+    """Meetings by jurisdiction, with their state and date."""
+    jurisdiction = request.GET.get("jurisdiction", "")
+    state = request.GET.get("state", "")
+    page = paginate(
+        request, selectors.meeting_list(_visible(request), jurisdiction=jurisdiction, state=state)
+    )
+    context = {
+        "page": page,
+        "jurisdictions": selectors.jurisdictions_for(request.user),
+        "states": MeetingState.choices,
+        "jurisdiction": jurisdiction,
+        "state": state,
+    }
+    return render(request, "meetings/staff/list.html", context)
+
+
+def _plan_form(request: HttpRequest, data: object = None) -> PlanForm:
+    user = request.user
+    home = user.unit.jurisdiction()
+    return PlanForm(
+        data,
+        jurisdictions=selectors.jurisdictions_for(user),
+        leaders=selectors.leaders_for(user),
+        units=selectors.units_for(home),
+        firms=selectors.firms_for(user),
+        initial={"jurisdiction": home.pk, "kind": MeetingKind.FACE_TO_FACE},
+    )
+
+
+def _plan_page(request: HttpRequest, form: PlanForm, status: int = 200) -> HttpResponse:
+    context = {
+        "form": form,
+        "tags": selectors.tags(),
+        "talks": MeetingKind.TALKS,
+        "min_firms": MIN_FIRMS_FOR_TALKS,
+    }
+    return render(request, "meetings/staff/plan.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@task_force_only
+def plan(request: HttpRequest) -> HttpResponse:
+    """Plan a meeting: kind, date, chair, leaders, the departments involved and the firms invited."""
+    if request.method == "GET":
+        return _plan_page(request, _plan_form(request))
+    form = _plan_form(request, request.POST)
+    if form.is_valid():
+        try:
+            meeting = workflow.plan(actor=request.user, **form.cleaned_data)
+        except WorkflowError as e:
+            add_workflow_error(form, e, PLAN_ERRORS)
+        else:
+            messages.success(request, _("Meeting planned: “%(title)s”.") % {"title": meeting.title})
+            if meeting.too_few_firms:
+                messages.warning(request, _too_few_message())
+            return _to_meeting(meeting)
+    return _plan_page(request, form, status=400)
+
+
+def _too_few_message() -> str:
+    return _("Talks should invite at least %(n)d enterprises.") % {"n": MIN_FIRMS_FOR_TALKS}
+
+
+# --- the meeting page ------------------------------------------------------------------------------
+
+
+def _meeting_page(
+    request: HttpRequest,
+    pk: int,
+    *,
+    review_form: NoteForm | None = None,
+    send_back_form: NoteForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    meeting = get_object_or_404(selectors.meeting_detail(_visible(request)), pk=pk)
+    today = timezone.localdate()
+    deadlines.annotate_days_left([meeting], today, attr="catalogue_due_on")
+    items = selectors.catalogue_items(meeting) if meeting.state != MeetingState.PLANNING else []
+    submitted = meeting.submitted_at is not None
+    context = {
+        "meeting": meeting,
+        "items": items,
+        "steps": selectors.lifecycle(meeting),
+        "actions": selectors.allowed_actions(meeting, request.user),
+        "counts": selectors.topic_counts(meeting),
+        "catalogue_limit": selectors.catalogue_limit(meeting),
+        "catalogue_late": not submitted
+        and meeting.state in (MeetingState.PLANNING, MeetingState.DRAFTED)
+        and today > meeting.catalogue_due_on,
+        "too_few_firms": meeting.kind == MeetingKind.TALKS
+        and len(meeting.firms.all()) < MIN_FIRMS_FOR_TALKS,
+        "min_firms": MIN_FIRMS_FOR_TALKS,
+        "review_form": review_form or NoteForm(label=_("Review note"), prefix="review"),
+        "send_back_form": send_back_form or NoteForm(label=_("What to change"), prefix="send_back"),
+        "assigned": selectors.assigned_petitions(items),
+        "evaluation_count": meeting.evaluations.count(),
+        "ledger_url": _ledger_url(),
+        "held": meeting.state in selectors.HELD_STATES,
+    }
+    return render(request, "meetings/staff/meeting.html", context, status=status)
+
+
+@require_GET
+@staff_only()
+def meeting(request: HttpRequest, pk: int) -> HttpResponse:
+    """The lifecycle, the catalogue's due date, the catalogue and the next allowed actions."""
+    return _meeting_page(request, pk)
+
+
+# --- topics ----------------------------------------------------------------------------------------
+
+
+@require_GET
+@staff_only()
+def topics(request: HttpRequest, pk: int) -> HttpResponse:
+    """The meeting's topics; while planning, the firms' pooled topics and the agenda proposals."""
+    meeting = _get(request, pk)
+    planning = meeting.state == MeetingState.PLANNING
+    can_act = planning and request.user.role == Role.TASK_FORCE
+    context = {
+        "meeting": meeting,
+        "topics": selectors.meeting_topics(meeting),
+        "pool": list(selectors.topic_pool(meeting)) if can_act else [],
+        "proposals": agenda.proposals(meeting, timezone.localdate()) if can_act else [],
+        "can_act": can_act,
+        "statuses": TopicStatus,
+    }
+    return render(request, "meetings/staff/topics.html", context)
+
+
+def _topic_form(meeting: Meeting, request: HttpRequest, data: object = None) -> TopicForm:
+    return TopicForm(
+        data,
+        units=selectors.units_for(meeting.jurisdiction),
+        firms=selectors.firms_for(request.user).filter(jurisdiction=meeting.jurisdiction),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@task_force_only
+def add_topic(request: HttpRequest, pk: int) -> HttpResponse:
+    """A topic brought in through a department's channel (人大/政协, 发改, 商务, 政数, 工商联 …)."""
+    meeting = _get(request, pk)
+    if request.method == "GET":
+        form = _topic_form(meeting, request)
+        return render(request, "meetings/staff/add_topic.html", {"meeting": meeting, "form": form})
+    form = _topic_form(meeting, request, request.POST)
+    if form.is_valid():
+        try:
+            topic = workflow.add_topic(
+                meeting_id=meeting.pk, actor=request.user, **form.cleaned_data
+            )
+        except WorkflowError as e:
+            add_workflow_error(form, e, {"required": "problem"})
+        else:
+            messages.success(request, _("Topic %(n)d added.") % {"n": topic.pk})
+            return redirect("meetings:topics", pk=meeting.pk)
+    context = {"meeting": meeting, "form": form}
+    return render(request, "meetings/staff/add_topic.html", context, status=400)
+
+
+@require_POST
+@task_force_only
+def take_topic(request: HttpRequest, pk: int) -> HttpResponse:
+    """Put a firm's pooled topic on this meeting."""
+    meeting = _get(request, pk)
+    form = TakeTopicForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a topic."))
+        return redirect("meetings:topics", pk=meeting.pk)
+    try:
+        topic = workflow.take_topic(
+            meeting_id=meeting.pk, actor=request.user, topic_id=form.cleaned_data["topic"]
+        )
+    except WorkflowError as e:
+        _refused(request, e)
+    else:
+        messages.success(request, _("Topic %(n)d taken onto this meeting.") % {"n": topic.pk})
+    return redirect("meetings:topics", pk=meeting.pk)
+
+
+@require_POST
+@task_force_only
+def take_petition(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take a petition the agenda rules proposed, with the rule that matched, in one click."""
+    meeting = _get(request, pk)
+    form = TakePetitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a proposed petition."))
+        return redirect("meetings:topics", pk=meeting.pk)
+    try:
+        topic = workflow.take_petition(
+            meeting_id=meeting.pk,
+            actor=request.user,
+            petition_id=form.cleaned_data["petition"],
+            rule=form.cleaned_data["rule"],
+        )
+    except WorkflowError as e:
+        _refused(request, e)
+    else:
+        messages.success(
+            request,
+            _("Petition %(number)s is now topic %(n)d.")
+            % {"number": topic.petition.number, "n": topic.pk},
+        )
+    return redirect("meetings:topics", pk=meeting.pk)
+
+
+def _verify_page(
+    request: HttpRequest, topic: Topic, form: VerifyForm, status: int = 200
+) -> HttpResponse:
+    context = {"topic": topic, "meeting": topic.meeting, "form": form}
+    return render(request, "meetings/staff/verify.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@task_force_only
+def verify_topic(request: HttpRequest, pk: int) -> HttpResponse:
+    """Verify with the departments; draft the handling opinion, lead and co-handling units; or drop."""
+    topic = get_object_or_404(
+        selectors.topics_visible_to(request.user)
+        .filter(meeting__isnull=False)
+        .select_related("meeting__jurisdiction", "enterprise", "petition", "channel_unit"),
+        pk=pk,
+    )
+    units = selectors.units_for(topic.jurisdiction)
+    if request.method == "GET":
+        form = VerifyForm(
+            units=units,
+            initial={
+                "decision": KEEP if topic.status != TopicStatus.DROPPED else "drop",
+                "note": topic.verification_note,
+                "opinion": topic.opinion,
+                "lead_unit": topic.lead_unit_id,
+                "co_units": [u.pk for u in topic.co_units.all()],
+            },
+        )
+        return _verify_page(request, topic, form)
+    form = VerifyForm(request.POST, units=units)
+    if form.is_valid():
+        data = form.cleaned_data
+        keep = data["decision"] == KEEP
+        try:
+            workflow.verify_topic(
+                topic_id=topic.pk,
+                actor=request.user,
+                keep=keep,
+                note=data["note"],
+                opinion=data["opinion"] if keep else "",
+                lead_unit=data["lead_unit"] if keep else None,
+                co_units=data["co_units"] if keep else (),
+            )
+        except WorkflowError as e:
+            add_workflow_error(form, e, {"unit_required": "lead_unit"})
+        else:
+            text = _("Topic %(n)d verified.") if keep else _("Topic %(n)d dropped.")
+            messages.success(request, text % {"n": topic.pk})
+            return redirect(
+                f"{reverse('meetings:topics', args=[topic.meeting_id])}#topic-{topic.pk}"
+            )
+    return _verify_page(request, topic, form, status=400)
+
+
+# --- the catalogue: task force --------------------------------------------------------------------
+
+
+@require_POST
+@task_force_only
+def draft(request: HttpRequest, pk: int) -> HttpResponse:
+    """Number the verified topics into the issue catalogue."""
+    meeting = _get(request, pk)
+    try:
+        meeting = workflow.draft_catalogue(meeting_id=meeting.pk, actor=request.user)
+    except WorkflowError as e:
+        _refused(request, e)
+    else:
+        messages.success(request, _("The catalogue is drafted."))
+    return _to_meeting(meeting)
+
+
+@require_POST
+@task_force_only
+def reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _get(request, pk)
+    try:
+        workflow.reopen_catalogue(meeting_id=meeting.pk, actor=request.user)
+    except WorkflowError as e:
+        _refused(request, e)
+    else:
+        messages.success(request, _("The catalogue is open again for changes."))
+    return _to_meeting(meeting)
+
+
+@require_POST
+@task_force_only
+def submit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send the catalogue to the government office, due 4 working days before (000 四(二))."""
+    meeting = _get(request, pk)
+    try:
+        meeting, late = workflow.submit_catalogue(meeting_id=meeting.pk, actor=request.user)
+    except WorkflowError as e:
+        _refused(request, e)
+    else:
+        if late:
+            messages.warning(
+                request,
+                _("The catalogue was submitted late: it was due on %(due)s.")
+                % {"due": meeting.catalogue_due_on.isoformat()},
+            )
+        else:
+            messages.success(request, _("The catalogue is submitted for the leaders' approval."))
+    return _to_meeting(meeting)
+
+
+@require_POST
+@task_force_only
+def issue_notice(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _get(request, pk)
+    try:
+        workflow.issue_notice(meeting_id=meeting.pk, actor=request.user)
+    except WorkflowError as e:
+        _refused(request, e)
+    else:
+        messages.success(request, _("The meeting notice is issued."))
+    return _to_meeting(meeting)
+
+
+@require_POST
+@task_force_only
+def hold(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _get(request, pk)
+    try:
+        workflow.hold(meeting_id=meeting.pk, actor=request.user)
+    except WorkflowError as e:
+        _refused(request, e)
+        return _to_meeting(meeting)
+    messages.success(request, _("The meeting is recorded as held. Record the decisions."))
+    return redirect("meetings:decisions", pk=meeting.pk)
+
+
+@require_POST
+@task_force_only
+def assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """Each item assigned at the meeting becomes a supervised petition (002 二(四))."""
+    meeting = _get(request, pk)
+    try:
+        created = workflow.assign_decisions(meeting_id=meeting.pk, actor=request.user)
+    except WorkflowError as e:
+        _refused(request, e)
+    else:
+        messages.success(
+            request,
+            _("Decisions assigned: %(n)d supervised petitions created.") % {"n": len(created)},
+        )
+    return _to_meeting(meeting)
+
+
+@require_POST
+@task_force_only
+def close(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _get(request, pk)
+    try:
+        workflow.close(meeting_id=meeting.pk, actor=request.user)
+    except WorkflowError as e:
+        _refused(request, e)
+    else:
+        messages.success(request, _("The meeting is closed."))
+    return _to_meeting(meeting)
+
+
+# --- the catalogue: leaders -----------------------------------------------------------------------
+
+
+@require_POST
+@leaders_only
+def review(request: HttpRequest, pk: int) -> HttpResponse:
+    """The deputy leader records the review with the departments (000 四(三))."""
+    meeting = _get(request, pk)
+    form = NoteForm(request.POST, label=_("Review note"), prefix="review")
+    if form.is_valid():
+        try:
+            workflow.review_catalogue(
+                meeting_id=meeting.pk, actor=request.user, note=form.cleaned_data["note"]
+            )
+        except WorkflowError as e:
+            add_workflow_error(form, e, {"required": "note"})
+        else:
+            messages.success(request, _("Your review is recorded."))
+            return _to_meeting(meeting)
+    return _meeting_page(request, meeting.pk, review_form=form, status=400)
+
+
+@require_POST
+@leaders_only
+def approve(request: HttpRequest, pk: int) -> HttpResponse:
+    """The chair approves the final catalogue (000 四(三)); another leader gets 403."""
+    meeting = _get(request, pk)
+    try:
+        workflow.approve_catalogue(meeting_id=meeting.pk, actor=request.user)
+    except WorkflowError as e:
+        _refused(request, e)
+    else:
+        messages.success(request, _("The catalogue is approved."))
+    return _to_meeting(meeting)
+
+
+@require_POST
+@leaders_only
+def send_back(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _get(request, pk)
+    form = NoteForm(request.POST, label=_("What to change"), prefix="send_back")
+    if form.is_valid():
+        try:
+            workflow.send_back_catalogue(
+                meeting_id=meeting.pk, actor=request.user, note=form.cleaned_data["note"]
+            )
+        except WorkflowError as e:
+            add_workflow_error(form, e, {"required": "note"})
+        else:
+            messages.success(request, _("The catalogue is sent back to the task force."))
+            return _to_meeting(meeting)
+    return _meeting_page(request, meeting.pk, send_back_form=form, status=400)
+
+
+# --- on the day -----------------------------------------------------------------------------------
+
+
+def _decision_form(
+    item: CatalogueItem, units: list, data: object = None, *, fresh: bool = False
+) -> DecisionForm:
+    initial = {
+        "decision": item.decision,
+        "outcome": item.outcome if item.outcome != Outcome.PENDING else "",
+        "lead_unit": item.lead_unit_id if item.outcome == Outcome.ASSIGNED else "",
+        "co_units": [u.pk for u in item.co_units.all()],
+    }
+    return DecisionForm(
+        None if fresh else data, prefix=f"item-{item.pk}", units=units, initial=initial
+    )
+
+
+def _decisions_page(
+    request: HttpRequest, meeting: Meeting, forms: dict | None = None, status: int = 200
+) -> HttpResponse:
+    items = selectors.catalogue_items(meeting)
+    editable = request.user.role == Role.TASK_FORCE and meeting.state == MeetingState.HELD
+    units = list(selectors.units_for(meeting.jurisdiction)) if editable else []
+    forms = forms or {}
+    rows = [
+        {"item": item, "form": forms.get(item.pk) or _decision_form(item, units)}
+        if editable
+        else {"item": item}
+        for item in items
+    ]
+    context = {
+        "meeting": meeting,
+        "rows": rows,
+        "editable": editable,
+        "undecided": sum(1 for i in items if i.outcome == Outcome.PENDING),
+    }
+    return render(request, "meetings/staff/decisions.html", context, status=status)
+
+
+@require_GET
+@staff_only()
+def decisions(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every item's decision on one page: the leader's opinion, settled on the spot or assigned."""
+    meeting = _get(request, pk)
+    if meeting.state not in selectors.HELD_STATES:
+        messages.info(request, _("Decisions are recorded once the meeting is held."))
+        return _to_meeting(meeting)
+    return _decisions_page(request, meeting)
+
+
+@require_POST
+@task_force_only
+def record_decision(request: HttpRequest, pk: int) -> HttpResponse:
+    """One item's decision; with htmx only its row is sent back, else the page is reloaded."""
+    item = get_object_or_404(
+        selectors.items_visible_to(request.user).select_related("meeting__jurisdiction"), pk=pk
+    )
+    meeting = item.meeting
+    units = list(selectors.units_for(meeting.jurisdiction))
+    form = DecisionForm(request.POST, prefix=f"item-{item.pk}", units=units)
+    saved = False
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            workflow.record_decision(
+                item_id=item.pk,
+                actor=request.user,
+                decision=data["decision"],
+                outcome=data["outcome"],
+                lead_unit=data["lead_unit"],
+                co_units=data["co_units"],
+            )
+        except WorkflowError as e:
+            add_workflow_error(form, e, {"required": "decision", "bad_outcome": "outcome"})
+        else:
+            saved = True
+    if request.htmx:
+        fresh = selectors.catalogue_items(meeting)
+        row_item = next(i for i in fresh if i.pk == item.pk)
+        row = {
+            "item": row_item,
+            "form": _decision_form(row_item, units, fresh=saved) if saved else form,
+        }
+        context = {
+            "row": row,
+            "editable": True,
+            "saved": saved,
+            "meeting": meeting,
+            "oob": True,
+            "undecided": sum(1 for i in fresh if i.outcome == Outcome.PENDING),
+        }
+        return render(request, "meetings/staff/_decision_row.html", context)
+    if saved:
+        messages.success(request, _("Decision on item %(n)d recorded.") % {"n": item.number})
+        return redirect(f"{reverse('meetings:decisions', args=[meeting.pk])}#item-{item.pk}")
+    return _decisions_page(request, meeting, forms={item.pk: form}, status=400)
