@@ -395,6 +395,15 @@ def time_tabs(user, requests: int) -> dict[str, tuple[float, float, int, int]]:
     return results
 
 
+def wait_idle(threshold: float) -> None:
+    """Other work on this machine skews the figures; optionally wait for a quieter moment."""
+    if not threshold:
+        return
+    deadline = time.monotonic() + 20 * 60
+    while os.getloadavg()[0] >= threshold and time.monotonic() < deadline:
+        time.sleep(15)
+
+
 def report(results: dict, title: str) -> None:
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     log(f"\n{title} (load average before: {load})")
@@ -435,6 +444,18 @@ def main() -> None:
     parser.add_argument("--keep-index", action="store_true")
     parser.add_argument("--no-explain", action="store_true")
     parser.add_argument("--load-only", action="store_true", help="load, then stop")
+    parser.add_argument(
+        "--wait-idle",
+        type=float,
+        default=0,
+        metavar="LOAD",
+        help="before each timing, wait (up to 20 min) for the 1-minute load average to fall below LOAD",
+    )
+    parser.add_argument(
+        "--no-parallel",
+        action="store_true",
+        help="SET max_parallel_workers_per_gather = 0 on the bench connection (an experiment)",
+    )
     args = parser.parse_args()
 
     name = database_name()
@@ -448,8 +469,14 @@ def main() -> None:
         log(f"{name} already holds {args.rows} petitions; reusing them (--fresh to reload)")
     if args.load_only:
         return
+    if args.no_parallel:
+        from django.db import connection
+
+        with connection.cursor() as cur:
+            cur.execute("SET max_parallel_workers_per_gather = 0")
     user = busiest_handler(ref)
     log(f"timing as {user.username} ({user.unit.name})")
+    wait_idle(args.wait_idle)
     report(time_tabs(user, args.requests), "existing indexes:")
     if not args.no_explain:
         explain(user)
@@ -461,6 +488,7 @@ def main() -> None:
                 log(f"\n{sql}")
                 cur.execute(sql)
             cur.execute("ANALYZE petitions_petition")
+        wait_idle(args.wait_idle)
         report(time_tabs(user, args.requests), "with the extra index(es):")
         if not args.no_explain:
             explain(user)

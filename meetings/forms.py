@@ -183,7 +183,7 @@ class VerifyForm(Form):
     """Verify with the departments and draft the handling opinion, or drop (000 四(二))."""
 
     decision = forms.ChoiceField(
-        label=_("Decision"),
+        label=_("Keep or drop"),
         choices=[(KEEP, _("Keep it for the catalogue")), (DROP, _("Drop it"))],
         widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )

@@ -10,6 +10,18 @@ from tests.factories import EnterpriseFactory, OrgUnitFactory, firm_user, member
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """Share the serialized test data across connections, so that browser tests (which run in another
+    context with fresh connection objects) can restore it with serialized_rollback."""
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=True):
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents is not None:
+            type(connection)._test_serialized_contents = contents
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -149,7 +149,10 @@ def tab_counts(unit: OrgUnit, today: date, soon: date) -> dict[str, int]:
         for name, q in parts(unit).items()
     ]
     rows = branches[0].union(*branches[1:], all=True)
-    by_part = lambda name: Q(part=name)  # noqa: E731
+
+    def by_part(name: str) -> Q:
+        return Q(part=name)
+
     return rows.aggregate(
         **{
             tab: Count("part", filter=_rule_q(rule, by_part, "s", "d", today, soon))
