@@ -43,6 +43,7 @@ from petitions.models import Role
 from petitions.views.staff.common import add_workflow_error, paginate, staff_only, task_force_only
 
 leaders_only = staff_only(Role.LEADER)
+POOL_SIZE = 100  # the oldest pooled topics first; the agenda proposals are capped alike
 PLAN_ERRORS = {
     "bad_jurisdiction": "jurisdiction",
     "past": "date",
@@ -210,7 +211,7 @@ def topics(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "meeting": meeting,
         "topics": selectors.meeting_topics(meeting),
-        "pool": list(selectors.topic_pool(meeting)) if can_act else [],
+        "pool": list(selectors.topic_pool(meeting)[:POOL_SIZE]) if can_act else [],
         "proposals": agenda.proposals(meeting, timezone.localdate()) if can_act else [],
         "can_act": can_act,
         "statuses": TopicStatus,

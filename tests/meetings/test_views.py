@@ -534,6 +534,38 @@ def test_proposals_show_the_rule_and_are_taken_in_one_click(client, world, time_
     assert str(AgendaRule.UNRESOLVED.label) in text  # now on the topic itself
 
 
+def test_the_topics_page_does_not_query_per_row(
+    client, world, time_machine, django_assert_num_queries
+):
+    time_machine.move_to(at(2026, 11, 2), tick=False)
+    flow.in_progress(world)
+    time_machine.move_to(at(2026, 11, 23), tick=False)
+    meeting = planned(world)
+    verified(world, meeting)
+    workflow.submit_topic_by_firm(
+        actor=world.firm_user, person_in_charge="张", phone="13800138000", problem="池中议题"
+    )
+    Topic.objects.filter(meeting=meeting, source=TopicSource.FIRM).update(meeting=None)
+    client.force_login(world.staff)
+    url = reverse("meetings:topics", args=[meeting.pk])
+    # session, user, the user's unit, its parent, the jurisdictions below (two levels), meeting,
+    # topics, their co-units, the pool, the agenda rules (a walk of the jurisdictions and one
+    # query per rule)
+    with django_assert_num_queries(16) as ctx:
+        client.get(url)
+    time_machine.move_to(at(2026, 11, 2), tick=False)
+    flow.in_progress(world)
+    flow.in_progress(world)
+    time_machine.move_to(at(2026, 11, 23), tick=False)
+    verified(world, meeting, problem="再一个")
+    workflow.submit_topic_by_firm(
+        actor=world.other_firm_user, person_in_charge="王", phone="13800138000", problem="又一个"
+    )
+    with django_assert_num_queries(len(ctx.captured_queries)):
+        response = client.get(url)
+    assert len(response.context["proposals"]) == 3
+
+
 def test_a_petition_of_another_city_cannot_be_taken(client, world):
     foreign_firm = EnterpriseFactory(jurisdiction=world.other_city)
     foreign = Petition.objects.create(

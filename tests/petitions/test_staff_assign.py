@@ -275,3 +275,43 @@ def test_denying_an_extension(staff_client, world):
     assert list(response.context["messages"])
     extension.refresh_from_db()
     assert extension.status == ExtensionStatus.DENIED
+
+
+def test_the_letters_queue_costs_a_fixed_number_of_queries(
+    staff_client, world, django_assert_num_queries
+):
+    for _ in range(3):
+        flow.confirmed(world)
+        flow.awaiting_approval(world)
+    # 1 session · 2 user · 3 the user's unit · 4 its parent (the city) · 5–6 jurisdictions below,
+    # one query per level · 7 count · 8 page rows with firm, theme, units and leader ·
+    # 9 working-day calendar for the due badges
+    with django_assert_num_queries(9):
+        response = staff_client.get(reverse("staff:letters"))
+    assert len(response.context["page"]) == 6
+
+
+def test_the_approval_queue_costs_a_fixed_number_of_queries(
+    client, world, django_assert_num_queries
+):
+    for _ in range(4):
+        flow.awaiting_approval(world)
+    client.force_login(world.leader)
+    # 1 session · 2 user · 3 the leader's unit · 4 its parent (the city) · 5–6 jurisdictions
+    # below · 7 count · 8 page rows with firm, theme, units and leader (no open deadline while
+    # the leader decides, so no calendar query)
+    with django_assert_num_queries(8):
+        response = client.get(reverse("staff:approvals"))
+    assert len(response.context["page"]) == 4
+
+
+def test_the_start_page_counts_in_one_query(staff_client, world, django_assert_num_queries):
+    flow.registered(world)
+    flow.returned(world)
+    flow.replied(world)
+    # 1 session · 2 user · 3 unit · 4 parent · 5–6 jurisdictions · 7 every count of petitions
+    # (one aggregate) · 8 pending extension requests
+    with django_assert_num_queries(8):
+        response = staff_client.get(reverse("staff:home"))
+    counts = response.context["counts"]
+    assert (counts["registered"], counts["returned"], counts["replied"]) == (1, 1, 1)
