@@ -22,6 +22,16 @@ def django_db_setup(django_db_setup):
             type(connection)._test_serialized_contents = contents
 
 
+def reset_celery_connections() -> None:
+    """Drop Celery's cached broker connections, so a changed broker_url takes effect."""
+    from zqztc.celery import app
+
+    # Only forget them: closing would also close kombu's shared pools that others may still hold.
+    app._pool = None
+    app.amqp._producer_pool = None
+    app._local.__dict__.pop("backend", None)  # the result backend is cached per thread
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -29,6 +29,12 @@ def submit(page, form_selector):
     page.wait_for_load_state("networkidle")
 
 
+def to_png(pdf, prefix):
+    """Pages as PNG (60 dpi) beside the PDF, to look at (transfer-letter-1.png, ...)."""
+    if shutil.which("pdftoppm"):
+        subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), str(prefix)], check=True)
+
+
 def switch_user(page, login, username):
     page.context.clear_cookies()
     login(username)
@@ -145,6 +151,7 @@ def test_the_task_force_takes_a_petition_from_intake_to_the_archive(
         "同意，请自然资源局牵头，限期办结。",
     ):
         assert expected in flat, expected
+    to_png(letter_pdf, artifacts / "transfer-letter")
     page.goto(f"{url}/staff/petitions/{petition.pk}/transfer-letter/")
     shot(page, artifacts, "09-transfer-letter-print.png")
 
@@ -185,6 +192,7 @@ def test_the_task_force_takes_a_petition_from_intake_to_the_archive(
         ["pdftotext", str(dossier_pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert "问题已解决，感谢。" in re.sub(r"\s+", "", dossier)
+    to_png(dossier_pdf, artifacts / "dossier")
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from petitions import notify
 from petitions.models import Notification, PetitionEvent
 from petitions.tasks import send_event_notice
+from tests.conftest import reset_celery_connections
 from tests.petitions import flow
 from zqztc.celery import app
 
@@ -21,8 +22,10 @@ def broker_down():
     before = (app.conf.task_always_eager, app.conf.broker_url)
     app.conf.task_always_eager = False
     app.conf.broker_url = "redis://127.0.0.1:6399/0"
+    reset_celery_connections()
     yield
     app.conf.task_always_eager, app.conf.broker_url = before
+    reset_celery_connections()
 
 
 def test_a_petition_is_accepted_while_the_broker_is_down(

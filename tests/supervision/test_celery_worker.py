@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
+from django.db import connection
 
 from supervision import tasks
 from supervision.models import Sweep
@@ -26,6 +27,8 @@ def redis_is_up() -> bool:
 def real_worker(settings):
     if not redis_is_up():
         pytest.skip(f"no Redis at {REDIS_URL}")
+    if connection.vendor != "postgresql":
+        pytest.skip("the worker thread needs a database server (SQLite's shared memory DB locks)")
     before = {k: app.conf[k] for k in ("task_always_eager", "broker_url", "result_backend")}
     app.conf.update(task_always_eager=False, broker_url=REDIS_URL, result_backend=REDIS_URL)
     with start_worker(
