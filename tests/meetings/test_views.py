@@ -886,3 +886,10 @@ def test_a_new_firm_of_the_city_can_be_invited(world):
     firm_user(firm, username="newfirm")
     meeting = planned(world, firms=[firm])
     assert list(meeting.firms.all()) == [firm]
+
+
+def test_the_staff_home_page_shows_the_quarter_warning(client, world):
+    client.force_login(world.staff)
+    body = client.get(reverse("staff:home")).content.decode()
+    assert world.city.name in body
+    assert "本季度" in body
