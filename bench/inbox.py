@@ -452,9 +452,11 @@ def main() -> None:
         help="before each timing, wait (up to 20 min) for the 1-minute load average to fall below LOAD",
     )
     parser.add_argument(
-        "--no-parallel",
-        action="store_true",
-        help="SET max_parallel_workers_per_gather = 0 on the bench connection (an experiment)",
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a PostgreSQL setting for the bench connection, e.g. max_parallel_workers_per_gather=0",
     )
     args = parser.parse_args()
 
@@ -469,11 +471,14 @@ def main() -> None:
         log(f"{name} already holds {args.rows} petitions; reusing them (--fresh to reload)")
     if args.load_only:
         return
-    if args.no_parallel:
+    if args.set:
         from django.db import connection
 
         with connection.cursor() as cur:
-            cur.execute("SET max_parallel_workers_per_gather = 0")
+            for setting in args.set:
+                name, value = setting.split("=", 1)
+                cur.execute(f"SET {name} = %s", [value])
+                log(f"SET {name} = {value}")
     user = busiest_handler(ref)
     log(f"timing as {user.username} ({user.unit.name})")
     wait_idle(args.wait_idle)

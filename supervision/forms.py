@@ -38,14 +38,23 @@ def _date_widget() -> forms.DateInput:
 class LedgerFilter(django_filters.FilterSet):
     """Filters of the ledger; the queryset is already `visible_to` and annotated by selectors.ledger."""
 
-    unit = UnitFilter(label=_("Lead unit"), field_name="lead_unit", queryset=OrgUnit.objects.none())
+    unit = UnitFilter(
+        label=_("Lead unit"),
+        field_name="lead_unit",
+        queryset=OrgUnit.objects.none(),
+        empty_label=_("All units"),
+    )
     closeout = django_filters.ChoiceFilter(
-        label=_("Close-out"), choices=selectors.Closeout.choices, method="filter_closeout"
+        label=_("Close-out"),
+        choices=selectors.Closeout.choices,
+        method="filter_closeout",
+        empty_label=_("All"),
     )
     progress = django_filters.ChoiceFilter(
         label=_("Progress this week"),
         choices=[("missing", _("No report yet this week"))],
         method="filter_progress",
+        empty_label=_("All"),
     )
     issued_from = django_filters.DateFilter(
         label=_("Letter issued from"), method="filter_issued_from", widget=_date_widget()
@@ -53,8 +62,12 @@ class LedgerFilter(django_filters.FilterSet):
     issued_to = django_filters.DateFilter(
         label=_("Letter issued until"), method="filter_issued_to", widget=_date_widget()
     )
-    type = django_filters.ChoiceFilter(label=_("Type"), choices=PetitionType.choices)
-    theme = django_filters.ModelChoiceFilter(label=_("Theme"), queryset=Theme.objects.all())
+    type = django_filters.ChoiceFilter(
+        label=_("Type"), choices=PetitionType.choices, empty_label=_("All types")
+    )
+    theme = django_filters.ModelChoiceFilter(
+        label=_("Theme"), queryset=Theme.objects.all(), empty_label=_("All themes")
+    )
 
     class Meta:
         model = Petition
@@ -89,7 +102,12 @@ class SweepItemFilter(django_filters.FilterSet):
         ("proposed", _("Proposed for key supervision")),
     ]
 
-    unit = UnitFilter(label=_("Lead unit"), field_name="lead_unit", queryset=OrgUnit.objects.none())
+    unit = UnitFilter(
+        label=_("Lead unit"),
+        field_name="lead_unit",
+        queryset=OrgUnit.objects.none(),
+        empty_label=_("All units"),
+    )
     show = django_filters.ChoiceFilter(
         label=_("Show"), choices=SHOW, empty_label=_("All unresolved"), method="filter_show"
     )

@@ -29,7 +29,9 @@ from django.db.models import (
     Exists,
     F,
     Max,
+    Min,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -45,8 +47,8 @@ from petitions.models import (
     HANDLING_STATES,
     Channel,
     Deadline,
-    Evaluation,
     OrgUnit,
+    Petition,
     PetitionQuerySet,
     PetitionType,
     ProgressReport,
@@ -171,20 +173,28 @@ def _missing_progress(today: date) -> Q:
 def ledger(visible: PetitionQuerySet, today: date) -> PetitionQuerySet:
     """Every assigned petition (transfer letter issued) with its close-out and this week's progress flag.
 
-    One query per page: the last REPLY deadline and the flags are correlated subqueries that the
-    database evaluates only for the rows of the page.
+    One query per page. The last REPLY deadline is a scalar subquery (ORDER BY id DESC LIMIT 1), which
+    the database runs for the rows of the page only; an EXISTS here would be hashed over every
+    deadline of the table instead. Newest first by id, so a page is a short walk down the primary key.
     """
     last_reply = Deadline.objects.filter(petition_id=OuterRef("pk"), step=Step.REPLY).order_by(
         "-pk"
+    )
+    late = Case(
+        When(closed_at__date__gt=F("due_on"), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
     )
     return (
         visible.filter(transfer_letter_issued_at__isnull=False)
         .annotate(
             reply_due_on=Subquery(last_reply.values("due_on")[:1], output_field=DateField()),
-            reply_closed_late=_last_reply_closed_late(),
             closeout=Case(
                 When(concluded_at__isnull=True, then=Value(Closeout.OPEN.value)),
-                When(reply_closed_late=True, then=Value(Closeout.LATE.value)),
+                When(
+                    Q(Subquery(last_reply.annotate(late=late).values("late")[:1])),
+                    then=Value(Closeout.LATE.value),
+                ),
                 default=Value(Closeout.ON_TIME.value),
                 output_field=CharField(),
             ),
@@ -195,7 +205,7 @@ def ledger(visible: PetitionQuerySet, today: date) -> PetitionQuerySet:
             ),
         )
         .select_related("enterprise", "theme", "lead_unit")
-        .order_by("-transfer_letter_issued_at", "-pk")
+        .order_by("-pk")
     )
 
 
@@ -214,6 +224,12 @@ def filter_missing_progress(ledger_rows: PetitionQuerySet, today: date) -> Petit
 
 
 # --- monthly sweeps (004 三(五)) --------------------------------------------------------------------
+
+
+def _petitions(*related: str) -> Prefetch:
+    """The petitions of a page of sweep or key items, fetched after the page is cut (one query):
+    joined in the page query instead, the database would join every item before sorting."""
+    return Prefetch("petition", queryset=Petition.objects.select_related(*related))
 
 
 def sweeps(jurisdiction_ids: list[int]) -> QuerySet[Sweep]:
@@ -239,7 +255,8 @@ def sweep_items(sweep: Sweep, jurisdiction_ids: list[int]) -> QuerySet[SweepItem
     )
     return (
         SweepItem.objects.filter(sweep=sweep, jurisdiction_id__in=jurisdiction_ids)
-        .select_related("petition__enterprise", "lead_unit", "jurisdiction")
+        .select_related("lead_unit", "jurisdiction")
+        .prefetch_related(_petitions("enterprise"))
         .annotate(
             key_id=Subquery(key.values("pk")[:1]),
             key_status=Subquery(key.values("status")[:1]),
@@ -301,7 +318,8 @@ def keys(visible: PetitionQuerySet) -> QuerySet[KeySupervision]:
     last = KeyFollowUp.objects.filter(key_id=OuterRef("pk")).order_by("-created_at", "-pk")
     return (
         KeySupervision.objects.filter(petition__in=visible)
-        .select_related("petition__enterprise", "petition__lead_unit", "sweep", "decided_by")
+        .select_related("sweep", "decided_by")
+        .prefetch_related(_petitions("enterprise", "lead_unit"))
         .annotate(
             overdue=Subquery(item.values("working_days_overdue")[:1]),
             extensions=Subquery(item.values("extensions")[:1]),
@@ -509,19 +527,14 @@ def _names(ids: set[int], model: type) -> dict[int | None, str]:
     return names
 
 
-def _only_or_last() -> Q:
-    """The deadline is the last of its step for its petition. Usually it is the only one: a second
-    CONFIRM deadline comes only after a return, a second REPLY only after re-handling, so the costly
-    look for a later deadline runs only for those few petitions."""
-    return (
-        Q(step=Step.CONFIRM, petition__return_count=0)
-        | Q(step=Step.REPLY, petition__rehandle_count=0)
-        | ~Exists(_later_deadline(OuterRef("step")))
-    )
+def _rates(cohort: PetitionQuerySet, ids: tuple[int, int], weight: Decimal) -> dict[int, UnitRate]:
+    """Per lead unit: confirmed and concluded in time (one query), satisfaction (one query).
 
-
-def _rates(cohort: PetitionQuerySet, weight: Decimal) -> dict[int, UnitRate]:
-    """Per lead unit: confirmed and concluded in time (one query), satisfaction (one query)."""
+    Both start from the cohort of petitions and join their deadlines or evaluations. `ids` is the
+    lowest and highest petition id of the cohort: stating it on the joined table too lets the
+    database read only that range of the deadline and evaluation indexes (ids grow with time, so a
+    recent period is a small range), instead of every row.
+    """
     rates: dict[int, UnitRate] = {}
 
     def rate(unit_id: int) -> UnitRate:
@@ -529,61 +542,79 @@ def _rates(cohort: PetitionQuerySet, weight: Decimal) -> dict[int, UnitRate]:
             rates[unit_id] = UnitRate(unit_id=unit_id, unit="", weight=weight)
         return rates[unit_id]
 
+    low, high = ids
+    # The last deadline of its step. Usually the only one: a second CONFIRM deadline comes only
+    # after a return, a second REPLY only after re-handling, so the look for a later deadline runs
+    # only for those few petitions.
+    later = Deadline.objects.filter(
+        petition_id=OuterRef("pk"),
+        step=OuterRef("deadlines__step"),
+        pk__gt=OuterRef("deadlines__pk"),
+    )
     deadlines = (
-        Deadline.objects.filter(
-            step__in=(Step.CONFIRM, Step.REPLY),
-            closed_at__isnull=False,
-            petition__in=cohort.filter(lead_unit__isnull=False),
+        cohort.filter(
+            Q(deadlines__step=Step.CONFIRM)
+            | Q(deadlines__step=Step.REPLY, concluded_at__isnull=False),
+            Q(deadlines__step=Step.CONFIRM, return_count=0)
+            | Q(deadlines__step=Step.REPLY, rehandle_count=0)
+            | ~Exists(later),
+            lead_unit__isnull=False,
+            deadlines__closed_at__isnull=False,
+            deadlines__petition__gte=low,
+            deadlines__petition__lte=high,
         )
-        .filter(Q(step=Step.CONFIRM) | Q(petition__concluded_at__isnull=False))
-        .filter(_only_or_last())
         .order_by()
-        .values("petition__lead_unit_id", "step")
+        .values_list("lead_unit_id", "deadlines__step")
         .annotate(
-            total=Count("pk"), on_time=Count("pk", filter=Q(closed_at__date__lte=F("due_on")))
+            total=Count("deadlines"),
+            on_time=Count(
+                "deadlines", filter=Q(deadlines__closed_at__date__lte=F("deadlines__due_on"))
+            ),
         )
     )
-    for row in deadlines:
-        r = rate(row["petition__lead_unit_id"])
-        if row["step"] == Step.CONFIRM:
-            r.confirm_total, r.confirm_on_time = row["total"], row["on_time"]
+    for unit_id, step, total, on_time in deadlines:
+        if step == Step.CONFIRM:
+            rate(unit_id).confirm_total, rate(unit_id).confirm_on_time = total, on_time
         else:
-            r.conclude_total, r.conclude_on_time = row["total"], row["on_time"]
+            rate(unit_id).conclude_total, rate(unit_id).conclude_on_time = total, on_time
     evaluations = (
-        Evaluation.objects.filter(
-            is_valid=True, petition__in=cohort.filter(lead_unit__isnull=False)
+        cohort.filter(
+            lead_unit__isnull=False,
+            evaluations__is_valid=True,
+            evaluations__petition__gte=low,
+            evaluations__petition__lte=high,
         )
         .order_by()
-        .values("petition__lead_unit_id")
+        .values_list("lead_unit_id")
         .annotate(
-            total=Count("pk"),
-            satisfied=Count("pk", filter=Q(rating=Rating.SATISFIED)),
-            basically=Count("pk", filter=Q(rating=Rating.BASICALLY_SATISFIED)),
+            total=Count("evaluations"),
+            satisfied=Count("evaluations", filter=Q(evaluations__rating=Rating.SATISFIED)),
+            basically=Count(
+                "evaluations", filter=Q(evaluations__rating=Rating.BASICALLY_SATISFIED)
+            ),
         )
     )
-    for row in evaluations:
-        r = rate(row["petition__lead_unit_id"])
-        r.evaluations, r.satisfied, r.basically = (
-            row["total"],
-            row["satisfied"],
-            row["basically"],
-        )
+    for unit_id, total, satisfied, basically in evaluations:
+        r = rate(unit_id)
+        r.evaluations, r.satisfied, r.basically = total, satisfied, basically
     return rates
 
 
 def statistics(visible: PetitionQuerySet, period: Period, policy: SupervisionPolicy) -> Statistics:
     """Volumes by channel, type, theme, unit and jurisdiction per month; rates per unit; recurring
-    problems. Six queries whatever the period or the number of petitions."""
+    problems. Six queries whatever the period or the number of petitions (four when it is empty)."""
     cohort = period.received(visible)
     months = period.months
     month = TruncMonth("received_at", output_field=DateField())
-    # 1. month, jurisdiction, lead unit, theme (a few thousand groups at most).
-    by_place = list(
+    # 1. month, jurisdiction, lead unit, theme (a few thousand groups at most), with the range of
+    # petition ids in each group.
+    found_place = list(
         cohort.order_by()
         .annotate(m=month)
         .values_list("m", "jurisdiction_id", "lead_unit_id", "theme_id")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("pk"), low=Min("pk"), high=Max("pk"))
     )
+    by_place = [row[:5] for row in found_place]
     # 2. month, channel, type.
     by_kind = list(
         cohort.order_by()
@@ -595,9 +626,12 @@ def statistics(visible: PetitionQuerySet, period: Period, policy: SupervisionPol
     unit_ids = {r[1] for r in by_place} | {r[2] for r in by_place if r[2]}
     units = _names(unit_ids, OrgUnit)
     themes = _names({r[3] for r in by_place if r[3]}, Theme)
-    # 5–6. rates per unit.
+    # 5–6. rates per unit (none to compute for an empty period).
     weight = Decimal(policy.basic_satisfied_weight)
-    rates = _rates(cohort, weight)
+    rates = {}
+    if found_place:
+        ids = (min(r[5] for r in found_place), max(r[6] for r in found_place))
+        rates = _rates(cohort, ids, weight)
 
     result = Statistics(period=period, policy=policy)
     result.total = sum(r[-1] for r in by_kind)
@@ -618,6 +652,7 @@ def statistics(visible: PetitionQuerySet, period: Period, policy: SupervisionPol
     for m, jurisdiction, unit, theme, n in by_place:
         dims["theme"][(m, theme)] += n
         dims["jurisdiction"][(m, jurisdiction)] += n
+        dims["unit"][(m, unit)] += n
         unit_totals[unit] += n
         place_theme[(jurisdiction, theme)] += n
         month_place_theme[(m, jurisdiction, theme)] += n
@@ -633,12 +668,13 @@ def statistics(visible: PetitionQuerySet, period: Period, policy: SupervisionPol
         _stacked("by-type", str(_("By type")), dims["type"], months, type_names),
         _stacked("by-theme", str(_("By theme")), dims["theme"], months, themes),
         _stacked("by-jurisdiction", str(_("By jurisdiction")), dims["jurisdiction"], months, units),
+        _stacked("by-unit-month", str(_("By lead unit")), dims["unit"], months, units),
     ]
     top_units = sorted(unit_totals, key=lambda u: (-unit_totals[u], units.get(u, "")))[:MAX_BARS]
     result.charts.append(
         Chart(
             "by-unit",
-            str(_("By lead unit (largest %(n)d)") % {"n": MAX_BARS}),
+            str(_("Lead units in the period (largest %(n)d)") % {"n": MAX_BARS}),
             "bars",
             [units.get(u, "") for u in top_units],
             [{"name": str(_("Petitions")), "data": [unit_totals[u] for u in top_units]}],

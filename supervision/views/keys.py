@@ -59,8 +59,9 @@ def _render_key(
         "key": key,
         "petition": key.petition,
         "follow_ups": key.follow_ups.select_related("author__unit"),
-        "decision_form": (decision or KeyDecisionForm()) if may_decide else None,
-        "follow_up_form": (follow_up or FollowUpForm()) if may_follow else None,
+        # A refused form is shown again with its error even if the item has moved on meanwhile.
+        "decision_form": decision or (KeyDecisionForm() if may_decide else None),
+        "follow_up_form": follow_up or (FollowUpForm() if may_follow else None),
         "today": timezone.localdate(),
     }
     failed = any(form is not None and form.errors for form in (decision, follow_up))

@@ -52,7 +52,7 @@ def test_the_task_force_reads_the_statistics_with_charts(
     page.goto(f"{live_server.url}/staff/supervision/statistics/?start=2026-01&end=2026-11")
     page.wait_for_selector("#chart-by-channel[data-rendered=true] canvas")
     charts = page.locator(".zq-chart")
-    assert charts.count() == 6
+    assert charts.count() == 7
     for i in range(charts.count()):
         assert charts.nth(i).locator("canvas").count() == 1
         assert charts.nth(i).bounding_box()["height"] >= 200
@@ -77,3 +77,24 @@ def test_the_task_force_reads_the_statistics_with_charts(
     page.locator("table tbody tr th a").first.click()
     page.wait_for_load_state("networkidle")
     page.screenshot(path=artifacts / "sweep.png", full_page=True)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_leader_puts_a_proposed_item_on_the_key_list(page, live_server, world, login, artifacts):
+    from supervision.models import KeyStatus, KeySupervision
+
+    late = handled(world, on=date(2026, 11, 2))
+    run_monthly_sweep(date(2026, 11, 25))
+    login("leader")
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"{live_server.url}/staff/supervision/keys/")
+    page.get_by_role("link", name=late.number).click()
+    page.wait_for_load_state("networkidle")
+    page.locator("input[name=decision][value=approve]").check()
+    page.fill("textarea[name=note]", "请市工信局本周内办结并报告。")
+    page.screenshot(path=artifacts / "key-decision.png", full_page=True)
+    page.locator("form[action$='/decide/'] button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    assert KeySupervision.objects.get().status == KeyStatus.APPROVED
+    assert page.locator(".alert-success").count() == 1
+    page.screenshot(path=artifacts / "key-approved.png", full_page=True)

@@ -303,3 +303,13 @@ def test_a_filtered_inbox_adds_one_count_query(client, world, now, rows, django_
         # 11 the count of matching rows for the pages (the tab count no longer applies).
         response = get(client, tab="handling", q="用电", theme=world.theme.pk)
     assert len(response.context["inbox"].rows) == min(rows, 25)
+
+
+def test_the_due_tabs_look_at_due_dates_only_in_owed_states():
+    """tab_counts brings up one by one only the led petitions in these states."""
+    from petitions.selectors.handler import OWED_STATES, RULES
+
+    for rule in RULES.values():
+        if rule.due:
+            assert rule.states
+            assert set(rule.states) <= set(OWED_STATES)

@@ -5,7 +5,9 @@ from datetime import date
 
 import pytest
 import redis
+from celery.backends.redis import RedisBackend
 from celery.contrib.testing.worker import start_worker
+from celery.result import AsyncResult
 from django.db import connection
 
 from supervision import tasks
@@ -43,8 +45,14 @@ def real_worker(settings):
 def test_the_monthly_sweep_runs_on_a_real_worker(world, real_worker, time_machine):
     time_machine.move_to("2026-11-25 08:00:00+08:00", tick=True)
     flow.assigned(world)
-    result = tasks.monthly_sweep.delay().get(timeout=30)
+    # Read results through an explicit backend: the app's own is cached per thread by earlier tests.
+    backend = RedisBackend(app=app, url=REDIS_URL)
+
+    def run() -> dict:
+        return AsyncResult(tasks.monthly_sweep.delay().id, backend=backend, app=app).get(timeout=30)
+
+    result = run()
     assert result["month"] == "2026-11"
     assert Sweep.objects.get().month == date(2026, 11, 1)
     # The same task again, as a second beat would send it: nothing more.
-    assert tasks.monthly_sweep.delay().get(timeout=30) == {"skipped": "not due or already ran"}
+    assert run() == {"skipped": "not due or already ran"}

@@ -286,8 +286,10 @@ def test_deciding_twice_shows_the_workflows_refusal(client, world, data):
     client.force_login(world.leader)
     url = reverse("supervision:key_decide", args=[data.key.pk])
     client.post(url, {"decision": "decline", "note": "已在办理"})
-    response = client.post(url, {"decision": "approve"})
-    assert response.status_code == 400 or response.status_code == 200
+    response = client.post(url, {"decision": "approve"})  # e.g. a second tab
+    assert response.status_code == 400
+    assert response.context["decision_form"].non_field_errors()
+    assert 'role="alert"' in response.content.decode()
     assert KeySupervision.objects.get().status == KeyStatus.DECLINED
 
 
@@ -315,7 +317,8 @@ def test_a_follow_up_on_a_proposed_item_is_refused_by_the_workflow(client, world
         reverse("supervision:key_follow_up", args=[data.key.pk]), {"text": "督促"}
     )
     # No form is offered before a leader decides; a forged post gets the workflow's refusal.
-    assert response.status_code in (200, 400)
+    assert response.status_code == 400
+    assert response.context["follow_up_form"].non_field_errors()
     assert not KeyFollowUp.objects.exists()
 
 
