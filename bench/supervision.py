@@ -8,7 +8,7 @@ What it does (see bench/README.md, section "Supervision"):
    bench/inbox.py;
 2. unless it already holds exactly --rows petitions, bulk-loads them in SQL (INSERT ... SELECT over
    generate_series), in the order they were received over five years as a live system writes them:
-   realistic channels, types, themes, units and jurisdictions; about 3 % still open (most of the
+   realistic channels, types, themes, units and jurisdictions; about 1.8 % still open (most of the
    last ten days, a tail of stuck ones); the CONFIRM and REPLY deadlines of every assigned or
    concluded petition (some closed late, some re-handled with a second REPLY deadline), the open
    deadline of every open one, valid and invalid evaluations of concluded ones, and this week's

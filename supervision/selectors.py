@@ -687,7 +687,7 @@ def statistics(visible: PetitionQuerySet, period: Period, policy: SupervisionPol
     result.charts.append(
         Chart(
             "rates",
-            str(_("Rates by lead unit, % (largest %(n)d)") % {"n": MAX_BARS}),
+            str(_("Rates by lead unit (largest %(n)d)") % {"n": MAX_BARS}),
             "rates",
             [r.unit for r in shown],
             [

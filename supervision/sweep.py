@@ -7,7 +7,7 @@ Runs once per month: the `Sweep.month` unique key, so a second beat or a catch-u
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
@@ -25,17 +25,27 @@ def sweep_day(month: date, day: int = 25) -> date:
 
 
 def _overdue_expression(on: date) -> Case | Value:
-    """Working days overdue for each distinct past due date, as one CASE (a few hundred dates at most)."""
+    """Working days overdue for each distinct past due date, as one CASE (a few hundred dates at most).
+
+    Counted once, walking back from `on` with a running total, not one calendar walk per date.
+    """
     dues = sorted(
         Petition.objects.filter(state__in=OPEN_STATES, due_on__lt=on)
+        .order_by()  # Meta.ordering would otherwise make every (due_on, received_at) pair distinct
         .values_list("due_on", flat=True)
         .distinct()
     )
     if not dues:
         return Value(0)
     cal = workdays.Calendar(dues[0], on)
+    wanted, counts, running, day = set(dues), {}, 0, on
+    while day >= dues[0]:
+        if day in wanted:
+            counts[day] = running  # working days after `day` up to and including `on`
+        running += cal.is_working_day(day)
+        day -= timedelta(days=1)
     return Case(
-        *[When(due_on=d, then=Value(cal.between(d, on))) for d in dues],
+        *[When(due_on=d, then=Value(counts[d])) for d in dues],
         default=Value(0),
         output_field=IntegerField(),
     )

@@ -166,6 +166,7 @@ def test_filter_by_type(client, world, inbox, now):
     client.force_login(world.handler)
     response = get(client, tab="handling", type=PetitionType.CONSULTATION)
     assert numbers(response) == [inbox["soon"].number]
+    assert '<option value="consultation" selected>' in response.content.decode()
     assert response.context["inbox"].filtered
     # The tab counts stay those of the whole inbox.
     assert response.context["inbox"].counts["handling"] == 3

@@ -115,3 +115,11 @@ def test_the_job_wrapper_reports_what_it_did(world):
     result = jobs.monthly_sweep(date(2026, 11, 25))
     assert result["month"] == "2026-11"
     assert result["items"] == Petition.objects.open().count()
+
+
+def test_the_overdue_case_has_one_branch_per_distinct_due_date(world):
+    with time_machine.travel(at(2026, 11, 2), tick=False):
+        for _ in range(4):
+            flow.assigned(world)  # all due on the same day
+    expression = sweep._overdue_expression(date(2026, 11, 25))
+    assert len(expression.cases) == 1
