@@ -96,15 +96,19 @@ def _lock(petition_id: int) -> Petition:
         raise WorkflowError(_("This petition does not exist.")) from None
 
 
+def _not_now(petition: Petition) -> WorkflowError:
+    return WorkflowError(
+        _("This cannot be done while the petition is “%(state)s”.")
+        % {"state": petition.get_state_display()},
+        code="invalid_transition",
+    )
+
+
 def _fire(petition: Petition, name: str, **kwargs: object) -> None:
     """Fire a transition or explain, in the user's language, why it cannot happen now."""
     method = getattr(petition, name)
     if not can_proceed(method):
-        raise WorkflowError(
-            _("This cannot be done while the petition is “%(state)s”.")
-            % {"state": petition.get_state_display()},
-            code="invalid_transition",
-        )
+        raise _not_now(petition)
     method(**kwargs)
 
 
@@ -347,11 +351,7 @@ def escalate(*, petition_id: int, actor: User, note: str) -> Petition:
     access.require_task_force(actor, petition)
     note = _required(note, _("Explain why the petition goes to the higher level."))
     if petition.state not in (State.REGISTERED, State.ACCEPTED, State.RETURNED):
-        raise WorkflowError(
-            _("This cannot be done while the petition is “%(state)s”.")
-            % {"state": petition.get_state_display()},
-            code="invalid_transition",
-        )
+        raise _not_now(petition)
     parent = next((u for u in petition.jurisdiction.ancestors() if u.is_jurisdiction), None)
     if parent is None:
         raise WorkflowError(
@@ -624,11 +624,7 @@ def record_contact(
         _fire(petition, "record_contact", at=contacted_at)
         deadlines.close_step(petition, step=Step.CONTACT, at=contacted_at)
     elif petition.state != State.IN_PROGRESS:
-        raise WorkflowError(
-            _("This cannot be done while the petition is “%(state)s”.")
-            % {"state": petition.get_state_display()},
-            code="invalid_transition",
-        )
+        raise _not_now(petition)
     record = ContactRecord.objects.create(
         petition=petition,
         unit=actor.unit,
@@ -643,11 +639,7 @@ def record_contact(
 
 def _require_handling(petition: Petition) -> None:
     if petition.state not in (State.ASSIGNED, State.IN_PROGRESS):
-        raise WorkflowError(
-            _("This cannot be done while the petition is “%(state)s”.")
-            % {"state": petition.get_state_display()},
-            code="invalid_transition",
-        )
+        raise _not_now(petition)
 
 
 def reporting_thursday(on: date) -> date:
@@ -919,11 +911,7 @@ def add_material(
     if not allowed:
         raise PermissionDenied(_("You may not add documents to this petition."))
     if petition.state in (State.ARCHIVED, State.WITHDRAWN, State.REJECTED, State.DUPLICATE):
-        raise WorkflowError(
-            _("This cannot be done while the petition is “%(state)s”.")
-            % {"state": petition.get_state_display()},
-            code="invalid_transition",
-        )
+        raise _not_now(petition)
     if not files and not note.strip():
         raise WorkflowError(_("Add a file or a note."), code="required")
     by_firm = actor.has_role(Role.ENTERPRISE)
