@@ -50,5 +50,5 @@ def test_working_days_before_counts_back_over_holidays():
     for n in (1, 4, 10, 120):
         start = working_days_before(date(2026, 11, 25), n)
         assert add_working_days(start, n) == date(2026, 11, 25)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="negative"):
         working_days_before(date(2026, 10, 8), -1)
