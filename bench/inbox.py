@@ -184,6 +184,83 @@ def make_reference_data() -> dict:
     }
 
 
+FIRM_COLUMNS = [
+    "uscc",
+    "name",
+    "legal_representative",
+    "contact_name",
+    "contact_phone",
+    "email",
+    "address",
+    "jurisdiction_id",
+    "industry",
+    "ownership",
+    "is_chamber",
+    "project_stage",
+    "is_verified",
+    "created_at",
+]
+PETITION_COLUMNS = [
+    "number",
+    "enterprise_id",
+    "channel",
+    "channel_ref",
+    "received_at",
+    "type",
+    "theme_id",
+    "scope_class",
+    "demand_class",
+    "nature_class",
+    "age_class",
+    "tier",
+    "title",
+    "content",
+    "request",
+    "publication_consent",
+    "jurisdiction_id",
+    "proposed_unit_id",
+    "lead_unit_id",
+    "reject_reason",
+    "reject_explanation",
+    "needs_leader_approval",
+    "leader_instruction",
+    "transfer_letter_no",
+    "transfer_letter_issued_at",
+    "accepted_at",
+    "confirmed_at",
+    "contacted_at",
+    "replied_at",
+    "concluded_at",
+    "archived_at",
+    "extension_count",
+    "return_count",
+    "rehandle_count",
+    "state",
+    "due_on",
+    "due_step",
+    "created_at",
+    "updated_at",
+]
+
+
+def defaults_for_other_columns(model, given: list[str]) -> tuple[str, str]:
+    """Columns added to the model after this script was written: NOT NULL ones get their
+    Django default as a literal, so the loader keeps working as the schema grows."""
+    from django.db import connection
+
+    names, values = [], []
+    for field in model._meta.concrete_fields:
+        if field.column in given or field.primary_key or field.null or not field.has_default():
+            continue
+        default = field.get_default()
+        names.append(field.column)
+        with connection.cursor() as cur:
+            values.append(cur.mogrify("%s", [default]).decode())
+    if not names:
+        return "", ""
+    return ", " + ", ".join(names), ", " + ", ".join(values)
+
+
 def _array(values: list[int]) -> str:
     return "ARRAY[" + ",".join(str(v) for v in values) + "]::bigint[]"
 
@@ -222,6 +299,10 @@ def load(rows: int, ref: dict) -> None:
         + " ".join(f"WHEN '{step}' THEN '{rule}'" for step, rule, _a, _b in DUE.values())
         + " END"
     )
+    from petitions.models import Enterprise, Petition
+
+    firm_extra = defaults_for_other_columns(Enterprise, FIRM_COLUMNS)
+    petition_extra = defaults_for_other_columns(Petition, PETITION_COLUMNS)
     t0 = time.perf_counter()
     with connection.cursor() as cur:
         cur.execute("TRUNCATE petitions_petition, petitions_enterprise RESTART IDENTITY CASCADE")
@@ -233,10 +314,11 @@ def load(rows: int, ref: dict) -> None:
             f"""
             INSERT INTO petitions_enterprise (uscc, name, legal_representative, contact_name,
                 contact_phone, email, address, jurisdiction_id, industry, ownership, is_chamber,
-                project_stage, is_verified, created_at)
+                project_stage, is_verified, created_at{firm_extra[0]})
             SELECT '91449900' || lpad(g::text, 9, '0') || 'X', '基准企业' || g || '有限公司', '王法人',
                 '张经理', '+8613800' || lpad((g % 100000)::text, 5, '0'), 'firm' || g || '@example.com',
                 '基准市某路' || g || '号', {city}, '制造业', 'private', false, '', true, now()
+                {firm_extra[1]}
             FROM generate_series(1, {FIRMS}) g
             """
         )
@@ -252,7 +334,7 @@ def load(rows: int, ref: dict) -> None:
                 needs_leader_approval, leader_instruction, transfer_letter_no,
                 transfer_letter_issued_at, accepted_at, confirmed_at, contacted_at, replied_at,
                 concluded_at, archived_at, extension_count, return_count, rehandle_count, state,
-                due_on, due_step, created_at, updated_at)
+                due_on, due_step, created_at, updated_at{petition_extra[0]})
             SELECT 'ZQ' || to_char(received_at, 'YYYY') || '-' || lpad(g::text, 7, '0'),
                 {firm0} + floor(r_firm * {FIRMS})::int, 'portal', '', received_at,
                 (ARRAY['consultation','suggestion','complaint','coordination'])[1 + floor(r_type * 4)::int],
@@ -271,6 +353,7 @@ def load(rows: int, ref: dict) -> None:
                 CASE WHEN state IN ('concluded','archived') THEN received_at + interval '8 days' END,
                 CASE WHEN state = 'archived' THEN received_at + interval '30 days' END,
                 0, 0, 0, state, due_on, due_step, received_at, received_at
+                {petition_extra[1]}
             FROM (
                 SELECT *, {step_case} AS due_step, {due_case} AS due_on
                 FROM (
@@ -468,6 +551,8 @@ def main() -> None:
     if petition_count() != args.rows:
         log(f"loading {args.rows} petitions into {name} …")
         load(args.rows, ref)
+        # TRUNCATE … CASCADE also emptied the user table (users may belong to a firm).
+        ref = make_reference_data()
     else:
         log(f"{name} already holds {args.rows} petitions; reusing them (--fresh to reload)")
     if args.load_only:

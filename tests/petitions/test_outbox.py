@@ -7,7 +7,7 @@ from django.core import mail
 from django.utils import timezone
 
 from petitions import notify
-from petitions.models import Notification, PetitionEvent
+from petitions.models import Notification, Petition, PetitionEvent
 from petitions.tasks import send_event_notice
 from tests.conftest import reset_celery_connections
 from tests.petitions import flow
@@ -74,3 +74,87 @@ def test_fresh_pending_notices_are_left_for_their_own_task(
         flow.registered(world)
     app.conf.task_always_eager = True
     assert notify.flush_pending(send_event_notice) == 0
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A Redis server of the test's own, on a spare port, that the test can stop and start."""
+    import shutil
+    import socket
+    import subprocess
+    import time
+
+    import redis
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"redis://127.0.0.1:{port}/0"
+
+    class Server:
+        process = None
+
+        def start(self):
+            self.process = subprocess.Popen(
+                [
+                    binary,
+                    "--port",
+                    str(port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ],
+                cwd=tmp_path,
+                stdout=subprocess.DEVNULL,
+            )
+            client = redis.Redis.from_url(url)
+            for _ in range(50):
+                try:
+                    client.ping()
+                    return
+                except redis.ConnectionError:
+                    time.sleep(0.1)
+            raise RuntimeError("redis-server did not start")
+
+        def stop(self):
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+        def queued(self) -> int:
+            return redis.Redis.from_url(url).llen("celery")
+
+    server = Server()
+    server.start()
+    before = (app.conf.task_always_eager, app.conf.broker_url)
+    app.conf.task_always_eager = False
+    app.conf.broker_url = url
+    reset_celery_connections()
+    yield server
+    if server.process.poll() is None:
+        server.stop()
+    app.conf.task_always_eager, app.conf.broker_url = before
+    reset_celery_connections()
+
+
+def test_stopping_redis_loses_nothing_and_the_backlog_goes_out_when_it_is_back(
+    world, private_redis, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        flow.registered(world)
+    assert private_redis.queued() == 1  # queued normally while Redis is up
+    private_redis.stop()
+    with django_capture_on_commit_callbacks(execute=True):
+        petition = flow.registered(world)  # accepted while Redis is down
+    assert Petition.objects.filter(pk=petition.pk).exists()
+    private_redis.start()  # Redis is back, empty (it keeps nothing on disk)
+    reset_celery_connections()
+    PetitionEvent.objects.update(created_at=timezone.now() - timedelta(minutes=5))
+    # Both notices are still pending (no worker ran), so both go out again; nothing is lost.
+    assert notify.flush_pending(send_event_notice) == 2
+    assert private_redis.queued() == 2
