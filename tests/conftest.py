@@ -26,9 +26,11 @@ def reset_celery_connections() -> None:
     """Drop Celery's cached broker connections, so a changed broker_url takes effect."""
     from zqztc.celery import app
 
-    # Only forget them: closing would also close kombu's shared pools that others may still hold.
+    from kombu import pools
+
     app._pool = None
     app.amqp._producer_pool = None
+    pools.reset()  # kombu keeps its own registry of connection and producer pools
     app._local.__dict__.pop("backend", None)  # the result backend is cached per thread
 
 
