@@ -24,9 +24,9 @@ def django_db_setup(django_db_setup):
 
 def reset_celery_connections() -> None:
     """Drop Celery's cached broker connections, so a changed broker_url takes effect."""
-    from zqztc.celery import app
-
     from kombu import pools
+
+    from zqztc.celery import app
 
     app._pool = None
     app.amqp._producer_pool = None
