@@ -216,6 +216,14 @@ class Petition(ConcurrentTransitionMixin, models.Model):
         indexes = [
             models.Index(fields=["lead_unit", "due_on"], name="petition_lead_due"),
             models.Index(fields=["proposed_unit", "due_on"], name="petition_proposed_due"),
+            # The handler inbox: a unit's led petitions per state by due date, and what awaits its
+            # confirmation (bench/README.md: p95 under 50 ms at a million rows).
+            models.Index(fields=["lead_unit", "state", "due_on"], name="petition_lead_state_due"),
+            models.Index(
+                fields=["proposed_unit", "due_on"],
+                condition=Q(state="proposed"),
+                name="petition_proposed_open",
+            ),
             models.Index(fields=["state", "due_on"], name="petition_state_due"),
             models.Index(fields=["jurisdiction", "state"], name="petition_jur_state"),
             models.Index(fields=["enterprise", "-received_at"], name="petition_firm_recent"),
