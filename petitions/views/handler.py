@@ -98,10 +98,19 @@ class Action:
 ACTION_LABELS = {
     "confirm": (gettext_lazy("Confirm receipt"), gettext_lazy("Confirm receipt")),
     "return": (gettext_lazy("Return to the task force"), gettext_lazy("Return")),
-    "contact": (gettext_lazy("Contact with the enterprise"), gettext_lazy("Record contact")),
-    "progress": (gettext_lazy("Weekly progress report"), gettext_lazy("Report progress")),
+    "contact": (
+        gettext_lazy("Contact with the enterprise"),
+        gettext_lazy("Record contact"),
+    ),
+    "progress": (
+        gettext_lazy("Weekly progress report"),
+        gettext_lazy("Report progress"),
+    ),
     "extension": (gettext_lazy("Extension"), gettext_lazy("Request an extension")),
-    "opinion": (gettext_lazy("Opinion to the lead unit"), gettext_lazy("Submit opinion")),
+    "opinion": (
+        gettext_lazy("Opinion to the lead unit"),
+        gettext_lazy("Submit opinion"),
+    ),
     "reply": (gettext_lazy("Reply to the enterprise"), gettext_lazy("Submit reply")),
     "documents": (gettext_lazy("Upload documents"), gettext_lazy("Upload")),
 }
@@ -263,112 +272,61 @@ def return_petition(request: HttpRequest, pk: int) -> HttpResponse:
     return redisplay(request, petition, "return", form)
 
 
-@require_http_methods(["GET", "POST"])
-@handler_required
-def record_contact(request: HttpRequest, pk: int) -> HttpResponse:
-    petition = fetch(request, pk)
-    if request.method == "GET":
-        return show_form(request, petition, "contact")
-    form = action_form("contact", request, bound=True)
-    if form.is_valid():
-        try:
-            workflow.record_contact(
-                petition_id=petition.pk, actor=request.user, **form.cleaned_data
-            )
-        except WorkflowError as error:
-            fields = {"future": "contacted_at", "method_required": "method", "required": "summary"}
-            to_form(form, error, fields)
-        else:
-            return done(request, petition, _("Contact recorded."))
-    return redisplay(request, petition, "contact", form)
+def _form_action(
+    action: str, run: Callable[..., object], fields: dict[str, str], message: str
+) -> Callable[[HttpRequest, int], HttpResponse]:
+    """One view per form action: validate, call one workflow function, redisplay on refusal.
+
+    `fields` maps a WorkflowError code to the form field it belongs next to.
+    """
+
+    @require_http_methods(["GET", "POST"])
+    @handler_required
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        petition = fetch(request, pk)
+        if request.method == "GET":
+            return show_form(request, petition, action)
+        form = action_form(action, request, bound=True)
+        if form.is_valid():
+            try:
+                run(petition_id=petition.pk, actor=request.user, **form.cleaned_data)
+            except WorkflowError as error:
+                to_form(form, error, fields)
+            else:
+                return done(request, petition, str(message))
+        return redisplay(request, petition, action, form)
+
+    view.__name__ = action
+    return view
 
 
-@require_http_methods(["GET", "POST"])
-@handler_required
-def report_progress(request: HttpRequest, pk: int) -> HttpResponse:
-    petition = fetch(request, pk)
-    if request.method == "GET":
-        return show_form(request, petition, "progress")
-    form = action_form("progress", request, bound=True)
-    if form.is_valid():
-        try:
-            workflow.report_progress(
-                petition_id=petition.pk, actor=request.user, **form.cleaned_data
-            )
-        except WorkflowError as error:
-            to_form(form, error, {"required": "text"})
-        else:
-            return done(request, petition, _("Progress reported."))
-    return redisplay(request, petition, "progress", form)
-
-
-@require_http_methods(["GET", "POST"])
-@handler_required
-def request_extension(request: HttpRequest, pk: int) -> HttpResponse:
-    petition = fetch(request, pk)
-    if request.method == "GET":
-        return show_form(request, petition, "extension")
-    form = action_form("extension", request, bound=True)
-    if form.is_valid():
-        try:
-            workflow.request_extension(
-                petition_id=petition.pk, actor=request.user, **form.cleaned_data
-            )
-        except WorkflowError as error:
-            to_form(form, error, {"required": "reason", "bad_amount": "amount"})
-        else:
-            return done(request, petition, _("Extension requested. The task force decides."))
-    return redisplay(request, petition, "extension", form)
-
-
-@require_http_methods(["GET", "POST"])
-@handler_required
-def submit_opinion(request: HttpRequest, pk: int) -> HttpResponse:
-    petition = fetch(request, pk)
-    if request.method == "GET":
-        return show_form(request, petition, "opinion")
-    form = action_form("opinion", request, bound=True)
-    if form.is_valid():
-        try:
-            workflow.submit_opinion(
-                petition_id=petition.pk, actor=request.user, **form.cleaned_data
-            )
-        except WorkflowError as error:
-            to_form(form, error, {"required": "text"})
-        else:
-            return done(request, petition, _("Opinion sent to the lead unit."))
-    return redisplay(request, petition, "opinion", form)
-
-
-@require_http_methods(["GET", "POST"])
-@handler_required
-def reply(request: HttpRequest, pk: int) -> HttpResponse:
-    petition = fetch(request, pk)
-    if request.method == "GET":
-        return show_form(request, petition, "reply")
-    form = action_form("reply", request, bound=True)
-    if form.is_valid():
-        try:
-            workflow.reply(petition_id=petition.pk, actor=request.user, **form.cleaned_data)
-        except WorkflowError as error:
-            to_form(form, error, {"required": "text"})
-        else:
-            return done(request, petition, _("Reply sent to the enterprise and the task force."))
-    return redisplay(request, petition, "reply", form)
-
-
-@require_http_methods(["GET", "POST"])
-@handler_required
-def upload_documents(request: HttpRequest, pk: int) -> HttpResponse:
-    petition = fetch(request, pk)
-    if request.method == "GET":
-        return show_form(request, petition, "documents")
-    form = action_form("documents", request, bound=True)
-    if form.is_valid():
-        try:
-            workflow.add_material(petition_id=petition.pk, actor=request.user, **form.cleaned_data)
-        except WorkflowError as error:
-            to_form(form, error, {})
-        else:
-            return done(request, petition, _("Documents uploaded."))
-    return redisplay(request, petition, "documents", form)
+record_contact = _form_action(
+    "contact",
+    workflow.record_contact,
+    {"future": "contacted_at", "method_required": "method", "required": "summary"},
+    gettext_lazy("Contact recorded."),
+)
+report_progress = _form_action(
+    "progress", workflow.report_progress, {"required": "text"}, gettext_lazy("Progress reported.")
+)
+request_extension = _form_action(
+    "extension",
+    workflow.request_extension,
+    {"required": "reason", "bad_amount": "amount"},
+    gettext_lazy("Extension requested. The task force decides."),
+)
+submit_opinion = _form_action(
+    "opinion",
+    workflow.submit_opinion,
+    {"required": "text"},
+    gettext_lazy("Opinion sent to the lead unit."),
+)
+reply = _form_action(
+    "reply",
+    workflow.reply,
+    {"required": "text"},
+    gettext_lazy("Reply sent to the enterprise and the task force."),
+)
+upload_documents = _form_action(
+    "documents", workflow.add_material, {}, gettext_lazy("Documents uploaded.")
+)
