@@ -7,6 +7,8 @@ city's meeting → 404) → validate the form → call one meetings.workflow fun
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -14,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from meetings import agenda, selectors, workflow
@@ -355,31 +358,32 @@ def verify_topic(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the catalogue: task force --------------------------------------------------------------------
 
 
-@require_POST
-@task_force_only
-def draft(request: HttpRequest, pk: int) -> HttpResponse:
-    """Number the verified topics into the issue catalogue."""
-    meeting = _get(request, pk)
-    try:
-        meeting = workflow.draft_catalogue(meeting_id=meeting.pk, actor=request.user)
-    except WorkflowError as e:
-        _refused(request, e)
-    else:
-        messages.success(request, _("The catalogue is drafted."))
-    return _to_meeting(meeting)
+def _button(
+    run: Callable[..., object], message: object, guard: Callable = task_force_only
+) -> Callable[[HttpRequest, int], HttpResponse]:
+    """A POST-only button: one workflow call on the meeting, a message, back to the meeting page."""
+
+    @require_POST
+    @guard
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        meeting = _get(request, pk)
+        try:
+            run(meeting_id=meeting.pk, actor=request.user)
+        except WorkflowError as e:
+            _refused(request, e)
+        else:
+            messages.success(request, str(message))
+        return _to_meeting(meeting)
+
+    return view
 
 
-@require_POST
-@task_force_only
-def reopen(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _get(request, pk)
-    try:
-        workflow.reopen_catalogue(meeting_id=meeting.pk, actor=request.user)
-    except WorkflowError as e:
-        _refused(request, e)
-    else:
-        messages.success(request, _("The catalogue is open again for changes."))
-    return _to_meeting(meeting)
+# Number the verified topics into the issue catalogue.
+draft = _button(workflow.draft_catalogue, gettext_lazy("The catalogue is drafted."))
+
+reopen = _button(
+    workflow.reopen_catalogue, gettext_lazy("The catalogue is open again for changes.")
+)
 
 
 @require_POST
@@ -403,17 +407,7 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
     return _to_meeting(meeting)
 
 
-@require_POST
-@task_force_only
-def issue_notice(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _get(request, pk)
-    try:
-        workflow.issue_notice(meeting_id=meeting.pk, actor=request.user)
-    except WorkflowError as e:
-        _refused(request, e)
-    else:
-        messages.success(request, _("The meeting notice is issued."))
-    return _to_meeting(meeting)
+issue_notice = _button(workflow.issue_notice, gettext_lazy("The meeting notice is issued."))
 
 
 @require_POST
@@ -446,18 +440,7 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
     return _to_meeting(meeting)
 
 
-@require_POST
-@task_force_only
-def close(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _get(request, pk)
-    try:
-        workflow.close(meeting_id=meeting.pk, actor=request.user)
-    except WorkflowError as e:
-        _refused(request, e)
-    else:
-        messages.success(request, _("The meeting is closed."))
-    return _to_meeting(meeting)
-
+close = _button(workflow.close, gettext_lazy("The meeting is closed."))
 
 # --- the catalogue: leaders -----------------------------------------------------------------------
 
@@ -481,18 +464,10 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     return _meeting_page(request, meeting.pk, review_form=form, status=400)
 
 
-@require_POST
-@leaders_only
-def approve(request: HttpRequest, pk: int) -> HttpResponse:
-    """The chair approves the final catalogue (000 四(三)); another leader gets 403."""
-    meeting = _get(request, pk)
-    try:
-        workflow.approve_catalogue(meeting_id=meeting.pk, actor=request.user)
-    except WorkflowError as e:
-        _refused(request, e)
-    else:
-        messages.success(request, _("The catalogue is approved."))
-    return _to_meeting(meeting)
+# The chair approves the final catalogue (000 四(三)); another leader gets 403.
+approve = _button(
+    workflow.approve_catalogue, gettext_lazy("The catalogue is approved."), leaders_only
+)
 
 
 @require_POST
