@@ -2,7 +2,8 @@
 
 The column headers are the format the governments' own spreadsheets use, so they are fixed Chinese
 strings (as in petitions/resources.py), not translated interface text. Workbooks are written in
-openpyxl's write-only mode, row by row, so a long ledger does not sit in memory as cells.
+openpyxl's write-only mode, row by row, so a long ledger does not sit in memory as cells. Every
+cell goes through zqztc/spreadsheets.py, so a title typed as "=…" stays text.
 """
 
 from __future__ import annotations
@@ -10,17 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from io import BytesIO
 
 from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.cell import Cell, WriteOnlyCell
+from openpyxl.cell import Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from petitions.models import OrgUnit, Petition, State
 from supervision import selectors
+from zqztc import spreadsheets
 
 MAX_ROWS = 20000
 STATES = dict(State.choices)
@@ -81,28 +82,18 @@ def _local_day(value: datetime | None) -> date | None:
 def _cell(sheet: WriteOnlyWorksheet, value: object, font: Font | None = None) -> Cell:
     if isinstance(value, Decimal):
         value = float(value)
-    cell = WriteOnlyCell(sheet, value=value)
-    if font is not None:
-        cell.font = font
-    if isinstance(value, date):
-        cell.number_format = "yyyy-mm-dd"
-    return cell
+    number_format = "yyyy-mm-dd" if isinstance(value, date) else None
+    return spreadsheets.cell(sheet, value, font=font, number_format=number_format)
 
 
 def _header(sheet: WriteOnlyWorksheet, headers: list[str], widths: list[int] | None = None) -> None:
     for index, width in enumerate(widths or [14] * len(headers)):
         sheet.column_dimensions[_column(index)].width = width
-    sheet.append([_cell(sheet, h, BOLD) for h in headers])
+    spreadsheets.append(sheet, [_cell(sheet, h, BOLD) for h in headers])
 
 
 def _column(index: int) -> str:
     return get_column_letter(index + 1)
-
-
-def _save(workbook: Workbook) -> bytes:
-    out = BytesIO()
-    workbook.save(out)
-    return out.getvalue()
 
 
 def _yes(value: bool) -> str:
@@ -116,7 +107,8 @@ def ledger_workbook(rows: Iterable[Petition], today: date) -> bytes:
     _header(sheet, LEDGER_HEADERS, [16, 36, 28, 12, 14, 24, 14, 12, 12, 12, 10, 12, 12, 14])
     closeout = dict(selectors.Closeout.choices)
     for p in rows:
-        sheet.append(
+        spreadsheets.append(
+            sheet,
             [
                 p.number,
                 p.title,
@@ -132,26 +124,31 @@ def ledger_workbook(rows: Iterable[Petition], today: date) -> bytes:
                 str(closeout[p.closeout]),
                 _yes(p.no_progress),
                 str(p.get_state_display()),
-            ]
+            ],
         )
-    return _save(workbook)
+    return spreadsheets.to_bytes(workbook)
 
 
 def notice_workbook(context: dict) -> bytes:
     """通报: the counts by lead unit, and every overdue item."""
     workbook = Workbook(write_only=True)
     summary = workbook.create_sheet("汇总")
-    summary.append([_cell(summary, context["title"], TITLE)])
-    summary.append([f"{context['jurisdiction'].name}　{context['sweep'].run_on:%Y-%m-%d}"])
-    summary.append([])
+    spreadsheets.append(summary, [_cell(summary, context["title"], TITLE)])
+    spreadsheets.append(
+        summary, [f"{context['jurisdiction'].name}　{context['sweep'].run_on:%Y-%m-%d}"]
+    )
+    spreadsheets.append(summary, [])
     _header(summary, SUMMARY_HEADERS, [30, 14, 12, 20, 18])
     for line in [*context["lines"], context["total"]]:
-        summary.append([line.unit, line.items, line.overdue, line.proposed, line.worst])
+        spreadsheets.append(
+            summary, [line.unit, line.items, line.overdue, line.proposed, line.worst]
+        )
     overdue = workbook.create_sheet("逾期清单")
     _header(overdue, OVERDUE_HEADERS, [16, 36, 28, 24, 12, 14, 12, 14, 10, 10, 14])
     for item in context["overdue"]:
         p = item.petition
-        overdue.append(
+        spreadsheets.append(
+            overdue,
             [
                 p.number,
                 p.title,
@@ -164,9 +161,9 @@ def notice_workbook(context: dict) -> bytes:
                 item.extensions,
                 item.returns,
                 _yes(item.proposed_for_key),
-            ]
+            ],
         )
-    return _save(workbook)
+    return spreadsheets.to_bytes(workbook)
 
 
 def report_workbook(report: selectors.Report, jurisdiction: OrgUnit) -> bytes:
@@ -175,9 +172,9 @@ def report_workbook(report: selectors.Report, jurisdiction: OrgUnit) -> bytes:
     overall = stats.overall
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("概况")
-    sheet.append([_cell(sheet, report.title, TITLE)])
-    sheet.append([jurisdiction.name])
-    sheet.append([])
+    spreadsheets.append(sheet, [_cell(sheet, report.title, TITLE)])
+    spreadsheets.append(sheet, [jurisdiction.name])
+    spreadsheets.append(sheet, [])
     _header(sheet, ["指标", "数值"], [28, 24])
     for label, value in [
         ("统计时段", f"{report.period.start:%Y-%m-%d} 至 {report.period.end:%Y-%m-%d}"),
@@ -191,12 +188,13 @@ def report_workbook(report: selectors.Report, jurisdiction: OrgUnit) -> bytes:
         ("满意率（%）", overall.satisfaction_rate),
         ("“基本满意”计分权重", Decimal(stats.policy.basic_satisfied_weight)),
     ]:
-        sheet.append([label, _cell(sheet, value)])
+        spreadsheets.append(sheet, [label, _cell(sheet, value)])
 
     units = workbook.create_sheet("单位")
     _header(units, RATE_HEADERS, [28, *[12] * 11])
     for r in [*stats.rates, overall]:
-        units.append(
+        spreadsheets.append(
+            units,
             [
                 r.unit,
                 r.received,
@@ -210,25 +208,26 @@ def report_workbook(report: selectors.Report, jurisdiction: OrgUnit) -> bytes:
                 r.satisfied,
                 r.basically,
                 _cell(units, r.satisfaction_rate),
-            ]
+            ],
         )
 
     recurring = workbook.create_sheet("重复问题")
     _header(recurring, ["范围", "辖区或单位", "主题", "件数"], [10, 28, 20, 10])
     for scope, rows in (("辖区", stats.recurring_jurisdictions), ("单位", stats.recurring_units)):
         for r in rows:
-            recurring.append([scope, r.where, r.theme, r.count])
+            spreadsheets.append(recurring, [scope, r.where, r.theme, r.count])
 
     issues = workbook.create_sheet("每月一题")
     _header(issues, ["月份", "辖区", "主题", "件数"], [10, 28, 20, 10])
     for i in stats.monthly_issues:
-        issues.append([f"{i.month:%Y-%m}", i.jurisdiction, i.theme, i.count])
+        spreadsheets.append(issues, [f"{i.month:%Y-%m}", i.jurisdiction, i.theme, i.count])
 
     keys = workbook.create_sheet("重点督办")
     _header(keys, KEY_HEADERS, [16, 36, 28, 24, 12, 12, 14])
     for k in report.keys:
         p = k.petition
-        keys.append(
+        spreadsheets.append(
+            keys,
             [
                 p.number,
                 p.title,
@@ -237,6 +236,6 @@ def report_workbook(report: selectors.Report, jurisdiction: OrgUnit) -> bytes:
                 str(k.get_status_display()),
                 _cell(keys, _local_day(k.decided_at or k.created_at)),
                 _cell(keys, k.follow_up_due_on),
-            ]
+            ],
         )
-    return _save(workbook)
+    return spreadsheets.to_bytes(workbook)

@@ -10,6 +10,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from zqztc.spreadsheets import SafeXLSX
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -134,6 +136,10 @@ STORAGES = {
         )
     },
 }
+
+# Admin exports (django-import-export) only as .xlsx written by zqztc/spreadsheets.py, where typed
+# text never becomes a formula; no CSV, which has no cell types to keep "=…" as text.
+EXPORT_FORMATS = [SafeXLSX]
 
 CACHES = {
     "default": env.cache("CACHE_URL", default="locmemcache://")

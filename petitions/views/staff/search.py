@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from petitions.forms.staff import PetitionFilter
 from petitions.resources import LedgerResource
 from petitions.selectors import staff as selectors
+from zqztc import spreadsheets
 
 from .common import paginate, staff_only, visible
 
@@ -46,7 +47,8 @@ def export(request: HttpRequest) -> HttpResponse:
     queryset = queryset.prefetch_related("co_units", "evaluations")[:EXPORT_MAX_ROWS]
     dataset = LedgerResource().export(queryset=list(queryset))
     dataset.title = "台账"
-    response = HttpResponse(dataset.export("xlsx"), content_type=XLSX)
+    # Not dataset.export("xlsx"): tablib would write a title typed as "=…" as a live formula.
+    response = HttpResponse(spreadsheets.dataset_workbook(dataset), content_type=XLSX)
     name = f"ledger-{timezone.localdate():%Y%m%d}.xlsx"
     response["Content-Disposition"] = content_disposition_header(True, name)
     return response
