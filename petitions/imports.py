@@ -13,6 +13,7 @@ import io
 import uuid
 import zipfile
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import openpyxl
 import tablib
@@ -20,6 +21,7 @@ from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.results import RowResult
@@ -41,8 +43,11 @@ REQUIRED = {
 }
 HEADERS = {"enterprises": ENTERPRISE_HEADERS, "tickets": TICKET_HEADERS}
 MAX_ROWS = 5000
+STASH_DIR = "imports"
 STASH_SALT = "petitions.imports"
 STASH_MAX_AGE = 60 * 60  # an upload may be confirmed within an hour of its preview
+# Older than twice the token's life, no stashed upload can be confirmed any more.
+PURGE_AFTER = timedelta(seconds=2 * STASH_MAX_AGE)
 
 STATUS_LABELS = {
     "new": gettext_lazy("New"),
@@ -293,29 +298,58 @@ def commit(kind: str, data: bytes, user: User) -> ImportReport:
 
 
 # --- keeping the upload between the preview and the confirmation --------------------------------
+#
+# Registry workbooks carry names and phone numbers, so a stashed upload lives only as long as it can
+# be used: it is deleted when confirmed, cancelled or found expired, and `purge_stale_uploads` (beat,
+# hourly) deletes what was previewed and then abandoned. A preview with errors is never stashed.
 
 
 def stash(data: bytes, kind: str, user: User) -> str:
     """Keep the uploaded workbook (through the storage API) and return a signed token for it."""
-    name = default_storage.save(f"imports/{uuid.uuid4().hex}.xlsx", ContentFile(data))
+    name = default_storage.save(f"{STASH_DIR}/{uuid.uuid4().hex}.xlsx", ContentFile(data))
     return signing.dumps({"name": name, "kind": kind, "user": user.pk}, salt=STASH_SALT)
 
 
-def unstash(token: str, user: User) -> tuple[str, bytes, str]:
-    """(kind, bytes, storage name) of a stashed upload of this user, or ImportFileError."""
+def unstash(token: str, user: User) -> tuple[str, bytes]:
+    """Take this user's stashed upload out of the stash: its kind and bytes, the file deleted.
+
+    Whatever follows (an import, with or without errors, or a cancellation), the file is gone. An
+    expired upload is deleted too; another user's token is refused and their file left alone.
+    """
+    expired = ImportFileError(_("This upload has expired; upload the workbook again."))
     try:
         payload = signing.loads(token, salt=STASH_SALT, max_age=STASH_MAX_AGE)
+    except signing.SignatureExpired as e:
+        default_storage.delete(signing.loads(token, salt=STASH_SALT)["name"])
+        raise expired from e
     except signing.BadSignature as e:
-        raise ImportFileError(_("This upload has expired; upload the workbook again.")) from e
+        raise expired from e
     if payload.get("user") != user.pk or payload.get("kind") not in KINDS:
-        raise ImportFileError(_("This upload has expired; upload the workbook again."))
+        raise expired
     try:
         with default_storage.open(payload["name"], "rb") as handle:
             data = handle.read()
     except FileNotFoundError as e:
-        raise ImportFileError(_("This upload has expired; upload the workbook again.")) from e
-    return payload["kind"], data, payload["name"]
+        raise expired from e
+    default_storage.delete(payload["name"])
+    return payload["kind"], data
 
 
-def discard(name: str) -> None:
-    default_storage.delete(name)
+def purge_stale_uploads(*, older_than: timedelta = PURGE_AFTER) -> int:
+    """Delete stashed uploads older than `older_than`; the number deleted. Safe to run twice."""
+    cutoff = timezone.now() - older_than
+    try:
+        _folders, files = default_storage.listdir(STASH_DIR)
+    except FileNotFoundError:
+        return 0
+    deleted = 0
+    for file_name in files:
+        name = f"{STASH_DIR}/{file_name}"
+        try:
+            if default_storage.get_modified_time(name) > cutoff:
+                continue
+            default_storage.delete(name)
+        except FileNotFoundError:  # confirmed or cancelled meanwhile
+            continue
+        deleted += 1
+    return deleted

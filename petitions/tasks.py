@@ -14,3 +14,12 @@ def send_event_notice(event_id: int) -> int:
 def flush_pending_notices() -> int:
     """Re-queue notices that could not be queued (broker outage) or whose task died."""
     return notify.flush_pending(send_event_notice)
+
+
+@shared_task
+def purge_import_uploads() -> int:
+    """Delete import workbooks previewed and then abandoned (petitions/imports.py)."""
+    # Imported here: petitions.imports → workflow → this module would be a cycle.
+    from petitions import imports
+
+    return imports.purge_stale_uploads()

@@ -191,6 +191,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "petitions.tasks.flush_pending_notices",
         "schedule": crontab(minute="*/5"),
     },
+    # Import workbooks previewed and abandoned hold registry data: gone within a few hours.
+    "purge-import-uploads": {
+        "task": "petitions.tasks.purge_import_uploads",
+        "schedule": crontab(minute=17),
+    },
 }
 
 # django-axes: lock an account+IP after repeated failed logins.

@@ -57,4 +57,5 @@ urlpatterns = [
     # imports
     path("imports/", imports.upload, name="imports"),
     path("imports/confirm/", imports.confirm, name="import_confirm"),
+    path("imports/cancel/", imports.cancel, name="import_cancel"),
 ]

@@ -1,19 +1,24 @@
 """Excel imports on /staff/: the enterprise registry and batches of 12345 tickets.
 
 Each file is checked row by row first (a dry run); nothing is written unless every row is valid;
-importing the same file again creates no duplicates.
+importing the same file again creates no duplicates. The uploaded workbook (registry data) is kept
+only between the preview and its confirmation or cancellation, and purged when abandoned.
 """
 
 import io
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import openpyxl
 import pytest
+import time_machine
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from petitions import imports
+from petitions import imports, tasks
 from petitions.models import Channel, Enterprise, Petition, State
 from petitions.resources import ENTERPRISE_HEADERS, TICKET_HEADERS
 from tests.factories import EnterpriseFactory, make_uscc
@@ -183,10 +188,104 @@ def test_a_stashed_upload_is_only_for_the_user_who_sent_it(client, world):
     other = type(world.staff).objects.create_user(
         "staff2", role="task_force", unit=world.task_force_unit
     )
-    client.force_login(other)
-    response = client.post(reverse("staff:import_confirm"), {"token": token}, follow=True)
-    assert list(response.context["messages"])
+    for stranger in (other, world.foreign_staff):
+        client.force_login(stranger)
+        for action in ("staff:import_confirm", "staff:import_cancel"):
+            response = client.post(reverse(action), {"token": token}, follow=True)
+            assert [m.level_tag for m in response.context["messages"]] == ["error"]
     assert not Enterprise.objects.filter(uscc=make_uscc(501)).exists()
+    assert len(stashed_files()) == 1  # the owner's upload is left alone
+
+    client.force_login(world.staff)
+    response = client.post(reverse("staff:import_confirm"), {"token": token})
+    assert response.context["report"].written
+    assert stashed_files() == []
+
+
+# --- the uploaded workbook is not kept -------------------------------------------------------------
+
+
+def stashed_files() -> list[Path]:
+    folder = Path(settings.MEDIA_ROOT) / imports.STASH_DIR
+    return sorted(folder.iterdir()) if folder.exists() else []
+
+
+def test_a_confirmed_import_leaves_no_file_behind(staff_client, world):
+    response = upload(staff_client, "enterprises", registry(firm_row(1)))
+    assert len(stashed_files()) == 1
+    response = staff_client.post(
+        reverse("staff:import_confirm"), {"token": response.context["token"]}
+    )
+    assert response.context["report"].written
+    assert stashed_files() == []
+
+
+def test_a_cancelled_preview_imports_nothing_and_leaves_no_file(staff_client, world):
+    response = upload(staff_client, "enterprises", registry(firm_row(1)))
+    cancel = reverse("staff:import_cancel")
+    assert f'formaction="{cancel}"' in response.content.decode()
+    assert len(stashed_files()) == 1
+
+    response = staff_client.post(cancel, {"token": response.context["token"]}, follow=True)
+    assert response.redirect_chain == [(reverse("staff:imports"), 302)]
+    assert [m.level_tag for m in response.context["messages"]] == ["info"]
+    assert not Enterprise.objects.filter(uscc=make_uscc(501)).exists()
+    assert stashed_files() == []
+
+
+def test_a_confirmation_that_meets_errors_imports_nothing_and_leaves_no_file(staff_client, world):
+    response = upload(staff_client, "enterprises", registry(firm_row(1), firm_row(2)))
+    # Between the preview and the confirmation, the code is registered in another city.
+    EnterpriseFactory(uscc=make_uscc(502), jurisdiction=world.other_city)
+    response = staff_client.post(
+        reverse("staff:import_confirm"), {"token": response.context["token"]}
+    )
+    assert response.status_code == 400
+    assert not response.context["report"].written
+    assert not Enterprise.objects.filter(uscc=make_uscc(501)).exists()
+    assert stashed_files() == []
+
+
+def test_a_workbook_with_errors_or_an_unreadable_file_is_never_kept(staff_client, world):
+    bad_rows = registry(firm_row(1, **{"所属辖区": "火星区"}))
+    assert upload(staff_client, "enterprises", bad_rows).status_code == 400
+    assert upload(staff_client, "enterprises", b"%PDF-1.4 not a workbook").status_code == 400
+    assert stashed_files() == []
+
+
+def test_an_expired_upload_is_refused_and_its_file_deleted(staff_client, world):
+    response = upload(staff_client, "enterprises", registry(firm_row(1)))
+    later = timezone.now() + timedelta(seconds=imports.STASH_MAX_AGE + 60)
+    with time_machine.travel(later, tick=False):
+        response = staff_client.post(
+            reverse("staff:import_confirm"), {"token": response.context["token"]}, follow=True
+        )
+    assert response.redirect_chain == [(reverse("staff:imports"), 302)]
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    assert not Enterprise.objects.filter(uscc=make_uscc(501)).exists()
+    assert stashed_files() == []
+
+
+def test_abandoned_uploads_are_purged_and_purging_twice_is_harmless(world):
+    imports.stash(registry(firm_row(1)), "enterprises", world.staff)
+    assert tasks.purge_import_uploads() == 0  # a fresh upload may still be imported
+    assert len(stashed_files()) == 1
+    with time_machine.travel(timezone.now() + imports.PURGE_AFTER, tick=False):
+        assert tasks.purge_import_uploads() == 1
+        assert tasks.purge_import_uploads() == 0
+    assert stashed_files() == []
+
+
+def test_the_purge_command_takes_an_age_in_hours(world):
+    imports.stash(registry(firm_row(1)), "enterprises", world.staff)
+    out = io.StringIO()
+    call_command("purge_import_uploads", stdout=out)
+    assert out.getvalue().strip() == "deleted 0"
+    call_command("purge_import_uploads", "--older-than-hours", "0", stdout=out)
+    assert out.getvalue().split() == ["deleted", "0", "deleted", "1"]
+    assert stashed_files() == []
+    with pytest.raises(CommandError):
+        call_command("purge_import_uploads", "--older-than-hours", "-1")
 
 
 # --- 12345 tickets ----------------------------------------------------------------------------------

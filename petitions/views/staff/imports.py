@@ -41,9 +41,10 @@ def upload(request: HttpRequest) -> HttpResponse:
 @require_POST
 @task_force_only
 def confirm(request: HttpRequest) -> HttpResponse:
-    """Import the previewed workbook in one transaction; nothing is kept unless every row passes."""
+    """Import the previewed workbook in one transaction; nothing is kept unless every row passes.
+    The stashed file is deleted either way: a workbook with errors is fixed and uploaded again."""
     try:
-        kind, data, name = service.unstash(request.POST.get("token", ""), request.user)
+        kind, data = service.unstash(request.POST.get("token", ""), request.user)
         report = service.commit(kind, data, request.user)
     except service.ImportFileError as e:
         messages.error(request, str(e))
@@ -55,7 +56,6 @@ def confirm(request: HttpRequest) -> HttpResponse:
             {"report": report, "token": ""},
             status=400,
         )
-    service.discard(name)
     counts = report.counts
     messages.success(
         request,
@@ -68,3 +68,16 @@ def confirm(request: HttpRequest) -> HttpResponse:
         },
     )
     return render(request, "petitions/staff/import_preview.html", {"report": report, "token": ""})
+
+
+@require_POST
+@task_force_only
+def cancel(request: HttpRequest) -> HttpResponse:
+    """Drop the previewed workbook: nothing is imported and the stashed file is deleted."""
+    try:
+        service.unstash(request.POST.get("token", ""), request.user)
+    except service.ImportFileError as e:
+        messages.error(request, str(e))
+    else:
+        messages.info(request, _("The upload was discarded; nothing was imported."))
+    return redirect("staff:imports")
