@@ -1,4 +1,4 @@
-"""System checks of the machine the project runs on."""
+"""System checks of the machine the project runs on and of its production settings."""
 
 from __future__ import annotations
 
@@ -6,7 +6,14 @@ import shutil
 import subprocess
 from typing import Any
 
-from django.core.checks import Tags, Warning, register
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+from django.core.mail.backends import console, dummy, filebased, locmem
+from django.utils.module_loading import import_string
+
+# Backends that never deliver: they print, write to disk, keep in memory or drop every mail.
+LOGGING_MAIL_BACKENDS = (console.EmailBackend, filebased.EmailBackend, locmem.EmailBackend)
+DROPPING_MAIL_BACKENDS = (dummy.EmailBackend,)
 
 
 @register(Tags.compatibility)
@@ -30,3 +37,40 @@ def cjk_font_installed(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
             id="petitions.W001",
         )
     ]
+
+
+@register(Tags.security, deploy=True)
+def mail_is_delivered(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """Production mail must go to a mail server (deploy only: development and the tests keep theirs).
+
+    The console, file and memory backends put password-reset links and petition texts in the
+    process log, on disk or nowhere; the dummy backend (the default without EMAIL_URL) drops them.
+    """
+    if settings.DEBUG:
+        return []
+    try:
+        backend = import_string(settings.EMAIL_BACKEND)
+    except ImportError:
+        return []  # Django itself fails on the first mail; nothing to say about leaks
+    hint = (
+        "Set EMAIL_URL to the mail server, e.g. smtp+tls://user:password@mail.example.gov.cn:587."
+    )
+    if issubclass(backend, DROPPING_MAIL_BACKENDS):
+        return [
+            Error(
+                "Mail is not configured (EMAIL_URL is unset or dummymail://): password resets "
+                "and notices to firms would be dropped.",
+                hint=hint,
+                id="petitions.E001",
+            )
+        ]
+    if issubclass(backend, LOGGING_MAIL_BACKENDS):
+        return [
+            Error(
+                f"Mail is not delivered but kept by {settings.EMAIL_BACKEND}: password-reset links "
+                "and petition texts would end up in the process log, on disk or in memory.",
+                hint=hint,
+                id="petitions.E002",
+            )
+        ]
+    return []

@@ -11,6 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from django.conf import settings
+from django.core.checks import run_checks
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # Only what an interpreter needs from the outer environment: the test process itself carries
@@ -21,13 +25,18 @@ PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "zqztc.settings",
     "DEBUG": "0",
     "ALLOWED_HOSTS": "zqztc.example.gov.cn",
+    "EMAIL_URL": "smtp+tls://zqztc:password@mail.example.gov.cn:587",
 }
 
 
 def manage(*args, **env_overrides):
-    """Run manage.py with production-like settings; explicit variables win over a local .env."""
+    """Run manage.py with production-like settings; explicit variables win over a local .env.
+
+    A variable given as None is left out (the settings' default applies, unless a local .env sets it).
+    """
     inherited = {name: os.environ[name] for name in INHERITED if name in os.environ}
     env = {**inherited, **PRODUCTION_ENV, **env_overrides}
+    env = {name: value for name, value in env.items() if value is not None}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=BASE_DIR,
@@ -61,3 +70,71 @@ def test_settings_refuse_an_empty_secret_key():
 
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+# --- mail (a console backend printed password-reset links and petition texts to the log) -------
+
+
+def deploy_check(**env_overrides):
+    result = manage("check", "--deploy", SECRET_KEY=secrets.token_urlsafe(50), **env_overrides)
+    return result, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "email_url",
+    ["consolemail://", "filemail:///tmp/zqztc-mail", "memorymail://"],
+    ids=["console", "file", "memory"],
+)
+def test_deployment_checklist_refuses_mail_that_is_kept_instead_of_delivered(email_url):
+    result, output = deploy_check(EMAIL_URL=email_url)
+
+    assert result.returncode != 0, output
+    assert "petitions.E002" in output
+    assert "process log" in output
+    assert "EMAIL_URL" in output  # the hint says what to set
+
+
+@pytest.mark.parametrize("email_url", [None, "", "dummymail://"], ids=["unset", "empty", "dummy"])
+def test_deployment_checklist_refuses_production_without_a_mail_server(email_url):
+    result, output = deploy_check(EMAIL_URL=email_url)
+
+    assert result.returncode != 0, output
+    assert "petitions.E001" in output
+    assert "EMAIL_URL" in output
+
+
+def test_production_without_email_url_drops_mail_instead_of_logging_it():
+    result = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings; print(settings.EMAIL_BACKEND)",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        EMAIL_URL=None,
+    )
+
+    assert result.stdout.strip() == "django.core.mail.backends.dummy.EmailBackend", result.stderr
+
+
+def test_development_mail_goes_to_the_console_and_passes_the_mail_check():
+    result, output = deploy_check(DEBUG="1", EMAIL_URL=None)
+
+    assert result.returncode == 0, output  # DEBUG itself is only a warning
+    assert not re.findall(r"petitions\.E\d{3}", output), output
+
+
+def test_a_plain_check_does_not_look_at_mail():
+    # Only `check --deploy` refuses: migrations and the test suite run plain checks.
+    result = manage("check", SECRET_KEY=secrets.token_urlsafe(50), EMAIL_URL="consolemail://")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_test_settings_pass_the_plain_checks():
+    # tests/settings.py keeps mail in memory (mail.outbox) with DEBUG off.
+    assert settings.EMAIL_BACKEND == "django.core.mail.backends.locmem.EmailBackend"
+    assert not settings.DEBUG
+
+    errors = [m for m in run_checks() if m.is_serious()]
+
+    assert errors == []

@@ -152,8 +152,16 @@ CACHES = {
     }
 }
 
-# EMAIL_URL, e.g. smtp+tls://user:password@mail.example.gov.cn:587; the console by default.
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# EMAIL_URL, e.g. smtp+tls://user:password@mail.example.gov.cn:587. Without it, development prints
+# mail to the console and production drops it: the console would put password-reset links and petition
+# texts in the process log. `check --deploy` refuses both (petitions/checks.py).
+# An empty EMAIL_URL= (as in .env.example) counts as unset. Not kept as a setting of its own: it
+# holds the password, and the debug page hides only settings named like *PASS*.
+vars().update(
+    env.email_url_config(
+        env.str("EMAIL_URL", default="") or ("consolemail://" if DEBUG else "dummymail://")
+    )
+)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="zqztc@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
