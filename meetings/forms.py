@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from meetings.models import AgendaRule, MeetingKind, Outcome, OverallRating
 from petitions.models import Enterprise, OrgUnit, User
+from zqztc.dates import SaneDateField
 from zqztc.forms import Form
 
 phone_shape = RegexValidator(
@@ -80,7 +81,7 @@ class PlanForm(Form):
     jurisdiction = UnitChoiceField(label=_("Jurisdiction"), queryset=OrgUnit.objects.none())
     kind = forms.ChoiceField(label=_("Kind"), choices=MeetingKind.choices)
     title = forms.CharField(label=_("Title"), max_length=200)
-    date = forms.DateField(
+    date = SaneDateField(
         label=_("Meeting date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     location = forms.CharField(label=_("Location"), max_length=200, required=False)

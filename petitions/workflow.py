@@ -45,7 +45,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
@@ -80,7 +80,7 @@ from petitions.models import (
 )
 from petitions.models.records import ContactMethod
 from petitions.tasks import send_event_notice
-from zqztc import queue
+from zqztc import dates, queue
 
 # --- helpers --------------------------------------------------------------------------------
 
@@ -211,14 +211,28 @@ def register(
     received_at = received_at or timezone.now()
     if received_at > timezone.now() + timedelta(minutes=5):
         raise WorkflowError(_("The time received cannot be in the future."), code="future")
+    # The number's year comes from this time: ZQ0001-… or ZQ1900-… must not be possible.
+    if received_at < dates.earliest_moment():
+        raise WorkflowError(
+            _("The time received cannot be before %(earliest)s.")
+            % {"earliest": dates.EARLIEST.isoformat()},
+            code="too_early",
+        )
     title = _required(title, _("A title is required."))
     content = _required(content, _("The content is required."))
-    if channel_ref and Petition.objects.filter(channel=channel, channel_ref=channel_ref).exists():
-        raise WorkflowError(
+
+    def duplicate_ref() -> WorkflowError | None:
+        taken = Petition.objects.filter(channel=channel, channel_ref=channel_ref)
+        if not channel_ref or not taken.exists():
+            return None
+        return WorkflowError(
             _("A petition with reference %(ref)s from this channel is already registered.")
             % {"ref": channel_ref},
             code="duplicate_ref",
         )
+
+    if refused := duplicate_ref():
+        raise refused
     petition = Petition(
         number=next_number(timezone.localtime(received_at).year),
         enterprise=enterprise,
@@ -234,7 +248,16 @@ def register(
         publication_consent=publication_consent,
         jurisdiction=enterprise.jurisdiction,
     )
-    petition.save()
+    try:
+        with transaction.atomic():  # a savepoint: the transaction stays usable after a refusal
+            petition.save()
+    except IntegrityError:
+        # Someone registered the same ticket between the check above and this insert: the
+        # unique constraint caught it; say so as the check would have.
+        refused = duplicate_ref()
+        if refused is None:
+            raise
+        raise refused from None
     deadlines.open_step(
         petition, step=Step.TRIAGE, rule=LimitRule.TRIAGE, start=timezone.localdate(received_at)
     )

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from petitions.models import OrgUnit, Petition, PetitionType, Theme
 from supervision import selectors
 from supervision.models import SweepItem
+from zqztc.dates import SaneDateField, SaneDateFilter
 from zqztc.forms import Form
 
 MAX_MONTHS = 36
@@ -56,10 +57,10 @@ class LedgerFilter(django_filters.FilterSet):
         method="filter_progress",
         empty_label=_("All"),
     )
-    issued_from = django_filters.DateFilter(
+    issued_from = SaneDateFilter(
         label=_("Letter issued from"), method="filter_issued_from", widget=_date_widget()
     )
-    issued_to = django_filters.DateFilter(
+    issued_to = SaneDateFilter(
         label=_("Letter issued until"), method="filter_issued_to", widget=_date_widget()
     )
     type = django_filters.ChoiceFilter(
@@ -151,7 +152,7 @@ class FollowUpForm(Form):
     )
 
 
-class MonthField(forms.DateField):
+class MonthField(SaneDateField):
     """A month typed as YYYY-MM (an <input type="month">), cleaned to its first day."""
 
     input_formats = ["%Y-%m"]

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from petitions.models import ContactMethod, OrgUnit, Petition, PetitionType, ReturnReason, Theme
 from petitions.uploads import MAX_FILES
+from zqztc.dates import PastDateTimeField, SaneDateFilter
 from zqztc.forms import Form
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -46,13 +47,13 @@ class InboxFilter(django_filters.FilterSet):
     jurisdiction = django_filters.ModelChoiceFilter(
         queryset=lambda request: jurisdictions_for(request.user.unit), label=_("Jurisdiction")
     )
-    received_from = django_filters.DateFilter(
+    received_from = SaneDateFilter(
         field_name="received_at",
         lookup_expr="date__gte",
         label=_("Received from"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    received_to = django_filters.DateFilter(
+    received_to = SaneDateFilter(
         field_name="received_at",
         lookup_expr="date__lte",
         label=_("Received to"),
@@ -144,8 +145,9 @@ class ReturnForm(ActionForm):
 class ContactForm(ActionForm):
     """The lead unit's contact with the firm (004 三(三))."""
 
-    contacted_at = forms.DateTimeField(
+    contacted_at = PastDateTimeField(
         label=_("Contacted at"),
+        error_messages={"future": _("The contact time cannot be in the future.")},
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
     )

@@ -33,6 +33,7 @@ from petitions.models import (
     Tier,
     User,
 )
+from zqztc.dates import PastDateTimeField, SaneDateFilter
 from zqztc.forms import Form
 
 CLASSIFICATION_FIELDS = ("scope_class", "demand_class", "nature_class", "age_class")
@@ -155,10 +156,11 @@ class RegisterForm(Form):
         required=False,
         help_text=_("The 12345 ticket number, if any."),
     )
-    received_at = forms.DateTimeField(
+    received_at = PastDateTimeField(
         label=_("Received at"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        error_messages={"future": _("The time received cannot be in the future.")},
     )
     type = forms.ChoiceField(label=_("Type"), choices=_blank(PetitionType.choices))
     theme = forms.ModelChoiceField(
@@ -173,12 +175,6 @@ class RegisterForm(Form):
     def __init__(self, *args: object, enterprises: QuerySet[Enterprise], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.fields["enterprise"].queryset = enterprises
-
-    def clean_received_at(self) -> datetime:
-        value = self.cleaned_data["received_at"]
-        if value > timezone.now() + timedelta(minutes=5):
-            raise forms.ValidationError(_("The time received cannot be in the future."))
-        return value
 
     def clean(self) -> dict:
         data = super().clean()
@@ -346,12 +342,12 @@ class PetitionFilter(django_filters.FilterSet):
     channel = django_filters.ChoiceFilter(label=_("Channel"), choices=Channel.choices)
     type = django_filters.ChoiceFilter(label=_("Type"), choices=PetitionType.choices)
     theme = django_filters.ModelChoiceFilter(label=_("Theme"), queryset=Theme.objects.all())
-    received_from = django_filters.DateFilter(
+    received_from = SaneDateFilter(
         label=_("Received from"),
         method="filter_received_from",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    received_to = django_filters.DateFilter(
+    received_to = SaneDateFilter(
         label=_("Received until"),
         method="filter_received_to",
         widget=forms.DateInput(attrs={"type": "date"}),

@@ -174,6 +174,7 @@ def register(request: HttpRequest) -> HttpResponse:
                     "bad_channel": "channel",
                     "bad_type": "type",
                     "future": "received_at",
+                    "too_early": "received_at",
                     "duplicate_ref": "channel_ref",
                 },
             )
