@@ -314,7 +314,8 @@ def unstash(token: str, user: User) -> tuple[str, bytes]:
     """Take this user's stashed upload out of the stash: its kind and bytes, the file deleted.
 
     Whatever follows (an import, with or without errors, or a cancellation), the file is gone. An
-    expired upload is deleted too; another user's token is refused and their file left alone.
+    expired upload is deleted too (it can never be imported); another user's live upload is
+    refused and left alone.
     """
     expired = ImportFileError(_("This upload has expired; upload the workbook again."))
     try:
