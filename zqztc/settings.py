@@ -7,6 +7,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "import_export",
     "phonenumber_field",
     "axes",
+    "csp",
     "petitions",
     "supervision",
     "meetings",
@@ -48,6 +50,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # django-csp's, except on PDFs; after WhiteNoise, so static files go without it.
+    "zqztc.middleware.ContentSecurityPolicyMiddleware",
     # Before anything reads the session cookie, the query string or the form.
     "zqztc.sanitize.ControlCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -55,6 +59,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Needs request.user; sees every response a view or a later middleware returns.
+    "zqztc.middleware.private_no_store",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -228,6 +234,30 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp 4, through zqztc.middleware): scripts only from our own files,
+# no inline script, no on*= handler, no eval (tests/test_headers.py greps the templates). The few
+# <style> blocks carry the request's nonce: print pages keep their CSS inline because WeasyPrint
+# fetches nothing. Bootstrap draws its form and menu icons from data: URLs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Sessions last one working day from sign-in (8:30 to 17:30 with the lunch break: 9 hours), then the
+# user signs in again; Django renews the age only when the session data changes, not on every request.
+# A persistent cookie with that age rather than a browser-session cookie: browsers that restore tabs
+# keep those for days, and the server-side expiry (the same age) is what ends the session.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=9 * 60 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = False
 
 # Uploads: petition attachments (SPEC §3); checked again by content in the forms.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

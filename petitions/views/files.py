@@ -22,4 +22,6 @@ def attachment(request: HttpRequest, pk: int) -> FileResponse:
         handle, content_type=item.content_type, as_attachment=True, filename=item.original_name
     )
     response["X-Content-Type-Options"] = "nosniff"
+    # Kept out of every cache whatever the middleware does (zqztc/middleware.py).
+    response["Cache-Control"] = "no-store, private"
     return response
