@@ -44,6 +44,13 @@ def require_leader(user: User, petition: Petition) -> None:
         raise PermissionDenied(_("Only a leader of this jurisdiction may do this."))
 
 
+def require_approval_leader(user: User, petition: Petition) -> None:
+    """An approval is decided by the leader it was submitted (or reassigned) to, no other."""
+    require_leader(user, petition)
+    if petition.approval_leader_id != user.pk:
+        raise PermissionDenied(_("Only the leader this approval was submitted to may decide it."))
+
+
 def require_proposed_unit(user: User, petition: Petition) -> None:
     if not (
         user.has_role(Role.HANDLER) and user.unit_id and user.unit_id == petition.proposed_unit_id

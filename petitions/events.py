@@ -22,6 +22,7 @@ ACTION_LABELS = {
     "submit_for_approval": _("Submitted for a leader's approval"),
     "approve": _("Approved by the leader"),
     "send_back": _("Sent back by the leader"),
+    "reassign_approval": _("Approval reassigned to another leader"),
     "issue_transfer_letter": _("Transfer letter issued"),
     "assign_by_decision": _("Assigned by a meeting decision"),
     "record_contact": _("Enterprise contacted"),

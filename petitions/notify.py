@@ -11,12 +11,13 @@ from datetime import timedelta
 from celery import Task
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
 from petitions import events
-from petitions.models import Notification, PetitionEvent
+from petitions.models import Notification, PetitionEvent, State
 from zqztc import queue
 
 
@@ -65,6 +66,50 @@ def send_event_notice(event_id: int) -> int:
         notified_at=timezone.now()
     )
     return sent
+
+
+# The events that put an approval before a leader; the latest names the leader it waits for.
+APPROVAL_EVENTS = ("submit_for_approval", "reassign_approval")
+
+
+def send_approval_notice(event_id: int) -> int:
+    """Tell the leader an approval waits for them (submitted or reassigned); returns mails sent.
+
+    Only while it still waits for that leader: a late notice about an approval since decided or
+    handed to someone else would send the reader to something that is no longer theirs.
+    """
+    event = (
+        PetitionEvent.objects.select_related("petition__approval_leader", "petition__enterprise")
+        .filter(pk=event_id, action__in=APPROVAL_EVENTS)
+        .first()
+    )
+    if event is None:
+        return 0
+    petition = event.petition
+    latest = petition.events.filter(action__in=APPROVAL_EVENTS).latest("created_at", "pk")
+    leader = petition.approval_leader
+    if petition.state != State.AWAITING_APPROVAL or latest.pk != event.pk or leader is None:
+        return 0
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {"event": event, "petition": petition, "leader": leader}
+        subject = render_to_string("emails/approval_notice_subject.txt", context).strip()
+        body = render_to_string("emails/approval_notice.txt", context)
+    # One notice per leader and event; a failed mail rolls it back so that the retry sends both.
+    with transaction.atomic():
+        _notice, created = Notification.objects.get_or_create(
+            user=leader,
+            event=event,
+            defaults={
+                "petition": petition,
+                "kind": event.action,
+                "title": subject,
+                "body": event.note,
+                "link": reverse("staff:approval", args=[petition.pk]),
+            },
+        )
+        if created and leader.email:
+            return send_mail(subject, body, None, [leader.email])
+    return 0
 
 
 def flush_pending(task: Task, older_than: timedelta = timedelta(minutes=2)) -> int:

@@ -32,7 +32,8 @@ States and transitions (SPEC §3–§4):
                        archive                 archived            task force
 
 Without a state change: report_progress, request_extension (≤ 2, reason), decide_extension,
-submit_opinion (co-handlers), record_contact again while in progress.
+submit_opinion (co-handlers), record_contact again while in progress, reassign_approval (task force,
+while awaiting approval: another leader decides instead).
 
 Steps with limits (each an open `Deadline` while the step is owed):
 triage (registered/accepted/returned, task force) · confirm (proposed, unit) · issue_letter
@@ -79,7 +80,7 @@ from petitions.models import (
     User,
 )
 from petitions.models.records import ContactMethod
-from petitions.tasks import send_event_notice
+from petitions.tasks import send_approval_notice, send_event_notice
 from zqztc import dates, queue
 
 # --- helpers --------------------------------------------------------------------------------
@@ -521,28 +522,83 @@ def review_return(
     return _finish(petition, actor, action, before, note=f"{message} {note}".strip())
 
 
-@transaction.atomic
-def submit_for_approval(*, petition_id: int, actor: User, leader: User, note: str = "") -> Petition:
-    """呈批: a petition that needs a city leader's coordination goes to the leader first (004 三(二))."""
-    petition = _lock(petition_id)
-    access.require_task_force(actor, petition)
+def _check_leader(petition: Petition, leader: User) -> None:
+    """An approval goes to an active leader whose jurisdiction covers the petition's."""
     if not leader.has_role(Role.LEADER) or leader.unit_id is None:
         raise WorkflowError(_("Choose a leader."), code="leader_required")
     if petition.jurisdiction_id not in access.jurisdiction_ids_under(leader.unit):
         raise WorkflowError(
             _("This leader does not cover the petition's jurisdiction."), code="leader_required"
         )
+
+
+def _finish_for_leader(
+    petition: Petition, actor: User, action: str, before: str, *, note: str
+) -> Petition:
+    """Like _finish, and the leader the approval now waits for gets a notice after commit."""
+    deadlines.refresh_due(petition)
+    petition.save()
+    event = events.record(petition, actor, action, before, note=note)
+    queue.on_commit(send_approval_notice, event.pk)
+    return petition
+
+
+def _lock_for_decision(petition_id: int, actor: User) -> Petition:
+    """Only the leader the approval was submitted (or reassigned) to decides it; a leader who asks
+    about one that is no longer pending hears that first."""
+    petition = _lock(petition_id)
+    access.require_leader(actor, petition)
+    if petition.state != State.AWAITING_APPROVAL:
+        raise _not_now(petition)
+    access.require_approval_leader(actor, petition)
+    return petition
+
+
+@transaction.atomic
+def submit_for_approval(*, petition_id: int, actor: User, leader: User, note: str = "") -> Petition:
+    """呈批: a petition that needs a city leader's coordination goes to the leader first (004 三(二))."""
+    petition = _lock(petition_id)
+    access.require_task_force(actor, petition)
+    _check_leader(petition, leader)
     before = petition.state
     _fire(petition, "submit_for_approval", leader=leader)
     # The leader's time is not the task force's: pause its letter deadline until the decision.
     deadlines.close_step(petition, step=Step.ISSUE_LETTER, at=timezone.now())
-    return _finish(petition, actor, "submit_for_approval", before, note=note.strip())
+    return _finish_for_leader(petition, actor, "submit_for_approval", before, note=note.strip())
+
+
+@transaction.atomic
+def reassign_approval(*, petition_id: int, actor: User, leader: User, note: str = "") -> Petition:
+    """The task force hands a pending approval to another leader (the first is away, or the wrong
+    one was asked); from then on only the new leader decides it."""
+    petition = _lock(petition_id)
+    access.require_task_force(actor, petition)
+    if petition.state != State.AWAITING_APPROVAL:
+        raise _not_now(petition)
+    _check_leader(petition, leader)
+    previous = petition.approval_leader
+    if leader.pk == previous.pk:
+        raise WorkflowError(
+            _("This approval is already with %(leader)s.") % {"leader": _name(leader)},
+            code="same_leader",
+        )
+    petition.approval_leader = leader
+    message = _("Approval moved from %(before)s to %(after)s.") % {
+        "before": _name(previous),
+        "after": _name(leader),
+    }
+    return _finish_for_leader(
+        petition, actor, "reassign_approval", petition.state, note=f"{message} {note}".strip()
+    )
+
+
+def _name(user: User) -> str:
+    return user.get_full_name() or user.username
 
 
 @transaction.atomic
 def approve(*, petition_id: int, actor: User, instruction: str = "") -> Petition:
-    petition = _lock(petition_id)
-    access.require_leader(actor, petition)
+    petition = _lock_for_decision(petition_id, actor)
     before = petition.state
     _fire(petition, "approve", at=timezone.now(), instruction=instruction.strip())
     deadlines.open_step(
@@ -554,8 +610,7 @@ def approve(*, petition_id: int, actor: User, instruction: str = "") -> Petition
 @transaction.atomic
 def send_back(*, petition_id: int, actor: User, instruction: str) -> Petition:
     """The leader sends it back with an instruction; the task force adjusts and resubmits."""
-    petition = _lock(petition_id)
-    access.require_leader(actor, petition)
+    petition = _lock_for_decision(petition_id, actor)
     instruction = _required(instruction, _("Write the instruction for the task force."))
     before = petition.state
     _fire(petition, "send_back", instruction=instruction)

@@ -37,6 +37,11 @@ urlpatterns = [
     # leaders
     path("approvals/", approvals.approvals, name="approvals"),
     path("petitions/<int:pk>/approval/", approvals.approval, name="approval"),
+    path(
+        "petitions/<int:pk>/approval/reassign/",
+        approvals.reassign_approval,
+        name="reassign_approval",
+    ),
     # revisit and close
     path("revisits/", revisit.revisits, name="revisits"),
     path("petitions/<int:pk>/revisit/", revisit.revisit, name="revisit"),

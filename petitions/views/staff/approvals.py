@@ -1,4 +1,4 @@
-"""呈批: the leaders' approval queue and decision page (004 三(二))."""
+"""呈批: the leaders' approval queue and decision page, and the task force's reassignment (004 三(二))."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from petitions import workflow
+from petitions import access, workflow
 from petitions.exceptions import WorkflowError
+from petitions.forms.approvals import ReassignApprovalForm
 from petitions.forms.staff import ApprovalForm
-from petitions.models import Role, State
+from petitions.models import Petition, Role, State
 from petitions.selectors import staff as selectors
 
-from .common import add_workflow_error, get_petition, paginate, staff_only, visible
+from .common import add_workflow_error, get_petition, paginate, staff_only, task_force_only, visible
 
 
 @require_GET
@@ -27,12 +28,29 @@ def approvals(request: HttpRequest) -> HttpResponse:
     return render(request, "petitions/staff/approvals.html", {"page": page})
 
 
+def _submission(petition: Petition) -> object:
+    return (
+        petition.events.filter(action="submit_for_approval")
+        .select_related("actor__unit")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
 @require_http_methods(["GET", "POST"])
 @staff_only(Role.LEADER)
 def approval(request: HttpRequest, pk: int) -> HttpResponse:
-    """The approval form (呈批表): approve, or send back with an instruction."""
+    """The approval form (呈批表): approve, or send back with an instruction.
+
+    Every leader of the jurisdiction may read it; only the one it was submitted to may decide.
+    """
     petition = get_petition(request, pk)
-    form = ApprovalForm(request.POST or None)
+    pending = petition.state == State.AWAITING_APPROVAL
+    if request.method == "POST" and pending:
+        # Before the form: another leader's crafted POST is a 403, whatever it carries.
+        access.require_approval_leader(request.user, petition)
+    addressed = petition.approval_leader_id == request.user.pk
+    form = ApprovalForm(request.POST or None) if addressed or request.method == "POST" else None
     if request.method == "POST" and form.is_valid():
         approve = form.cleaned_data["decision"] == "approve"
         try:
@@ -54,19 +72,54 @@ def approval(request: HttpRequest, pk: int) -> HttpResponse:
             text = _("%(number)s approved.") if approve else _("%(number)s sent back.")
             messages.success(request, text % {"number": petition.number})
             return redirect("staff:approvals")
-    submission = (
-        petition.events.filter(action="submit_for_approval")
-        .select_related("actor__unit")
-        .order_by("-created_at", "-pk")
-        .first()
-    )
     context = {
         "petition": petition,
         "co_units": list(petition.co_units.all()),
         "form": form,
-        "submission": submission,
-        "pending": petition.state == State.AWAITING_APPROVAL,
+        "submission": _submission(petition),
+        "pending": pending,
     }
-    return render(
-        request, "petitions/staff/approval.html", context, status=400 if form.errors else 200
-    )
+    status = 400 if form is not None and form.errors else 200
+    return render(request, "petitions/staff/approval.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@task_force_only
+def reassign_approval(request: HttpRequest, pk: int) -> HttpResponse:
+    """Hand a pending approval to another leader of the jurisdiction."""
+    petition = get_petition(request, pk)
+    pending = petition.state == State.AWAITING_APPROVAL
+    form = None
+    if pending or request.method == "POST":
+        leaders = selectors.leaders_for(petition).exclude(pk=petition.approval_leader_id)
+        form = ReassignApprovalForm(request.POST or None, leaders=leaders)
+    if request.method == "POST" and form.is_valid():
+        try:
+            workflow.reassign_approval(
+                petition_id=petition.pk,
+                actor=request.user,
+                leader=form.cleaned_data["leader"],
+                note=form.cleaned_data["note"],
+            )
+        except WorkflowError as e:
+            add_workflow_error(form, e, {"leader_required": "leader", "same_leader": "leader"})
+        else:
+            messages.success(
+                request,
+                _("%(number)s now awaits the approval of %(leader)s.")
+                % {
+                    "number": petition.number,
+                    "leader": form.cleaned_data["leader"].get_full_name()
+                    or form.cleaned_data["leader"].username,
+                },
+            )
+            return redirect("staff:petition", pk=petition.pk)
+    context = {
+        "petition": petition,
+        "co_units": list(petition.co_units.all()),
+        "form": form,
+        "submission": _submission(petition),
+        "pending": pending,
+    }
+    status = 400 if form is not None and form.errors else 200
+    return render(request, "petitions/staff/approval_reassign.html", context, status=status)
