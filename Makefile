@@ -2,6 +2,8 @@
 #
 #   make run       embedded default: SQLite, eager Celery tasks, demo data, http://127.0.0.1:8000/
 #   make test      lint, migration check and the test suite (PostgreSQL when DATABASE_URL is set)
+#   make lock      re-pin requirements/*.lock from pyproject.toml (after any dependency change)
+#   make lock-upgrade  the same, moving every pin to the newest allowed release
 #   make lint      ruff check + ruff format --check
 #   make format    ruff format + ruff check --fix
 #   make messages  refresh and compile the zh_Hans catalogue
@@ -12,6 +14,17 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 
+# Installs come from lock files with hashes, one per profile, all pinned from one resolution:
+#   requirements/run.lock         the app + demo extra (make run)
+#   requirements/test.lock        the app + demo, test and c extras (make test, lint, format, CI)
+#   requirements/production.lock  the app + c extra (Dockerfile)
+# The c extra is psycopg's C module: building it needs a C compiler and libpq-dev.
+UV_VERSION := 0.13.9
+UV ?= $(BIN)/uv
+# --universal: valid for every Python >= 3.11 on every platform (markers, not separate files).
+UV_COMPILE = $(UV) pip compile pyproject.toml --quiet --universal --python-version 3.11 \
+	--generate-hashes --custom-compile-command 'make lock' $(LOCK_ARGS)
+
 # Settings refuse to start without SECRET_KEY; commands that only read code get a throwaway one.
 THROWAWAY_ENV := SECRET_KEY=throwaway-make-target-key-not-used-for-anything-0123456789 DEBUG=0
 
@@ -20,7 +33,7 @@ I18N_IGNORE := --ignore=$(VENV) --ignore=staticfiles --ignore=media --ignore=nod
 
 .DEFAULT_GOAL := help
 
-.PHONY: help run test lint format messages compilemessages clean
+.PHONY: help run test lint format messages compilemessages clean lock lock-upgrade
 
 help:
 	@sed -n '1,/^$$/p' Makefile
@@ -28,14 +41,37 @@ help:
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Reinstall only when pyproject.toml changes.
-$(VENV)/.stamp-install: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -e .
+# Exactly the pinned, hash-checked packages, then the project itself without dependencies.
+# pip check fails when pyproject.toml asks for something the lock lacks: run `make lock`.
+define install_locked
+	$(BIN)/pip install --require-hashes -r $(1)
+	$(BIN)/pip install --no-deps -e .
+	@$(BIN)/pip check || { echo "$(1) does not satisfy pyproject.toml: run make lock" >&2; exit 1; }
+endef
+
+# Reinstall only when the lock (or pyproject.toml) changes.
+$(VENV)/.stamp-install: requirements/run.lock pyproject.toml | $(BIN)/python
+	$(call install_locked,requirements/run.lock)
 	touch $@
 
-$(VENV)/.stamp-install-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -e '.[test]'
+$(VENV)/.stamp-install-test: requirements/test.lock pyproject.toml | $(BIN)/python
+	$(call install_locked,requirements/test.lock)
 	touch $@
+
+$(BIN)/uv: | $(BIN)/python
+	$(BIN)/pip install uv==$(UV_VERSION)
+
+# The test lock is the superset and is resolved first; the other two are constrained to its pins,
+# so every profile gets the same version of a shared package. Existing pins are kept unless
+# pyproject.toml no longer allows them (or with lock-upgrade). Needs PyPI; no packages are installed.
+lock: $(UV)
+	mkdir -p requirements
+	$(UV_COMPILE) --extra test --extra demo --extra c -o requirements/test.lock
+	$(UV_COMPILE) --extra demo -c requirements/test.lock -o requirements/run.lock
+	$(UV_COMPILE) --extra c -c requirements/test.lock -o requirements/production.lock
+
+lock-upgrade:
+	$(MAKE) lock LOCK_ARGS=--upgrade
 
 # A development .env with a fresh random secret; never overwritten once it exists.
 .env: | $(BIN)/python

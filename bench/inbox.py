@@ -100,10 +100,10 @@ def database_name() -> str:
 
 
 def ensure_database(name: str, fresh: bool) -> None:
-    import psycopg2
+    import psycopg
 
     url = urlparse(os.environ["DATABASE_URL"])
-    admin = psycopg2.connect(
+    admin = psycopg.connect(
         host=url.hostname,
         port=url.port or 5432,
         user=url.username,

@@ -28,7 +28,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone, translation
@@ -351,11 +351,14 @@ class Case:
 
 
 def _travel(at: datetime) -> contextlib.AbstractContextManager[object]:
-    """Run a step at a past moment; without time-machine everything happens now (a plainer demo)."""
+    """Run a step at a past moment (time-machine, from the `demo` extra that `make run` installs)."""
     try:
         import time_machine
-    except ImportError:  # pragma: no cover - time-machine is installed wherever the demo runs
-        return contextlib.nullcontext()
+    except ImportError as error:
+        raise CommandError(
+            "load_demo needs time-machine, from the demo extra: pip install -e '.[demo]' "
+            "(make run installs it from requirements/run.lock)"
+        ) from error
     return time_machine.travel(at, tick=False)
 
 
