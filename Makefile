@@ -1,6 +1,7 @@
 # ZQZTC (政企直通车) — developer commands. `make run` and `make test` are the two that matter.
 #
 #   make run       embedded default: SQLite, eager Celery tasks, demo data, http://127.0.0.1:8000/
+#                  (another port: make run PORT=8001)
 #   make test      lint, migration check and the test suite (PostgreSQL when DATABASE_URL is set)
 #   make lock      re-pin requirements/*.lock from pyproject.toml (after any dependency change)
 #   make lock-upgrade  the same, moving every pin to the newest allowed release
@@ -10,6 +11,7 @@
 #   make clean     remove caches and collected static files (keeps .venv, .env and db.sqlite3)
 
 PYTHON ?= python3.11
+PORT ?= 8000
 VENV ?= .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
@@ -95,7 +97,7 @@ run: $(VENV)/.stamp-install .env
 	$(compile_messages)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_demo
-	$(MANAGE) runserver 127.0.0.1:8000
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 lint: $(VENV)/.stamp-install-test
 	$(BIN)/ruff check .
