@@ -19,7 +19,9 @@
       animation: !reduceMotion,
       color: PALETTE,
       textStyle: {fontFamily: "system-ui, -apple-system, \"Noto Sans CJK SC\", \"Microsoft YaHei\", sans-serif"},
-      tooltip: {trigger: "axis", axisPointer: {type: "shadow"}, confine: true},
+      // Drawn on the canvas: the HTML tooltip writes style="" attributes, which the
+      // Content-Security-Policy refuses (style-src without 'unsafe-inline').
+      tooltip: {trigger: "axis", axisPointer: {type: "shadow"}, confine: true, renderMode: "richText"},
       legend: {type: "scroll", top: 0},
       grid: {left: 8, right: 24, top: 40, bottom: 8, containLabel: true}
     };
