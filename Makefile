@@ -65,7 +65,7 @@ $(BIN)/uv: | $(BIN)/python
 
 # The test lock is the superset and is resolved first; the other two are constrained to its pins,
 # so every profile gets the same version of a shared package. Existing pins are kept unless
-# pyproject.toml no longer allows them (or with lock-upgrade). Needs PyPI; no packages are installed.
+# pyproject.toml no longer allows them (or with lock-upgrade). Needs PyPI; installs nothing but uv.
 lock: $(UV)
 	mkdir -p requirements
 	$(UV_COMPILE) --extra test --extra demo --extra c -o requirements/test.lock
