@@ -11,7 +11,9 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -27,6 +29,7 @@ from petitions.admin_actions import (
     WorkflowActionsMixin,
     WorkflowAddMixin,
 )
+from petitions.admin_history import HistoryAdmin
 from petitions.models import (
     Attachment,
     CalendarOverride,
@@ -45,6 +48,7 @@ from petitions.models import (
     PetitionReturn,
     ProgressReport,
     Reply,
+    Role,
     RoutingRule,
     State,
     Theme,
@@ -56,7 +60,7 @@ from petitions.models import (
 
 
 @admin.register(OrgUnit)
-class OrgUnitAdmin(admin.ModelAdmin):
+class OrgUnitAdmin(HistoryAdmin):
     list_display = ("name", "kind", "parent", "is_active")
     list_filter = ("kind", "is_active")
     search_fields = ("name", "short_name")
@@ -64,8 +68,30 @@ class OrgUnitAdmin(admin.ModelAdmin):
     autocomplete_fields = ("parent",)
 
 
+# --- accounts: only a superuser manages staff, roles, groups and permissions ------------------------
+
+# A non-superuser who may change users (the task force, petitions/roles.py) sees only the firm
+# accounts of its jurisdiction, and may change only the name and whether the account may sign in.
+# Not the e-mail (a password reset is sent there), not the firm, role or unit (they decide what the
+# account sees), never the password, the admin flags, groups or permissions.
+FIRM_ACCOUNT_FIELDSETS = (
+    (None, {"fields": ("username", "first_name", "last_name", "email", "mobile")}),
+    (_("Organisation"), {"fields": ("role", "enterprise")}),
+    (_("Status"), {"fields": ("is_active", "last_login", "date_joined")}),
+)
+FIRM_ACCOUNT_EDITABLE = ("first_name", "last_name", "is_active")
+
+
+class FirmAccountForm(forms.ModelForm):
+    """Without the stock form's password field, whose link leads to setting a new password."""
+
+    class Meta:
+        model = User
+        fields = FIRM_ACCOUNT_EDITABLE
+
+
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(HistoryAdmin, DjangoUserAdmin):
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         (_("Organisation"), {"fields": ("role", "unit", "enterprise", "mobile")}),
@@ -85,6 +111,89 @@ class UserAdmin(DjangoUserAdmin):
     list_select_related = ("unit", "enterprise")
     autocomplete_fields = ("unit", "enterprise")
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(
+            role=Role.ENTERPRISE,
+            is_staff=False,
+            is_superuser=False,
+            enterprise__in=_enterprises_for(request.user),
+        )
+
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> Model:
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(gettext("Not found."))
+        return obj
+
+    def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> Any:
+        if request.user.is_superuser:
+            return super().get_fieldsets(request, obj)
+        return FIRM_ACCOUNT_FIELDSETS
+
+    def get_form(
+        self, request: HttpRequest, obj: User | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm]:
+        if not request.user.is_superuser:
+            kwargs["form"] = FirmAccountForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> Any:
+        if request.user.is_superuser:
+            return super().get_readonly_fields(request, obj)
+        shown = [f for _name, opts in FIRM_ACCOUNT_FIELDSETS for f in opts["fields"]]
+        return tuple(f for f in shown if f not in FIRM_ACCOUNT_EDITABLE)
+
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        return self.list_filter if request.user.is_superuser else ("is_active",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Firms open their own accounts on the portal; officials are added by a superuser.
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return request.user.is_superuser
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        # Whoever sets an account's password can sign in as it; firms reset theirs by e-mail.
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
+
+
+class SuperuserOnlyAdmin:
+    """Groups decide who may do what: only a superuser sees or changes them."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self.has_module_permission(request)
+
+
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(SuperuserOnlyAdmin, DjangoGroupAdmin):
+    pass
+
 
 def _enterprises_for(user: User, qs: QuerySet[Enterprise] | None = None) -> QuerySet[Enterprise]:
     """Firms registered in the user's jurisdictions; all of them for superusers."""
@@ -97,7 +206,7 @@ def _enterprises_for(user: User, qs: QuerySet[Enterprise] | None = None) -> Quer
 
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(admin.ModelAdmin):
+class EnterpriseAdmin(HistoryAdmin):
     list_display = ("name", "uscc", "jurisdiction", "ownership", "is_chamber", "is_verified")
     list_filter = (
         ("jurisdiction", admin.RelatedOnlyFieldListFilter),
@@ -129,7 +238,7 @@ class ThemeAdmin(admin.ModelAdmin):
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(HistoryAdmin):
     list_display = ("theme", "jurisdiction", "unit", "note")
     list_filter = (("jurisdiction", admin.RelatedOnlyFieldListFilter), "theme")
     search_fields = ("theme__name", "unit__name", "note")
@@ -139,7 +248,7 @@ class RoutingRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(TimeLimitPolicy)
-class TimeLimitPolicyAdmin(admin.ModelAdmin):
+class TimeLimitPolicyAdmin(HistoryAdmin):
     list_display = ("rule", "jurisdiction_or_default", "amount", "unit", "source")
     list_editable = ("amount", "unit")
     list_filter = ("rule", "unit", ("jurisdiction", admin.RelatedOnlyFieldListFilter))
@@ -180,7 +289,7 @@ class EstimateNoticeMixin:
 
 
 @admin.register(CalendarOverride)
-class CalendarOverrideAdmin(EstimateNoticeMixin, admin.ModelAdmin):
+class CalendarOverrideAdmin(EstimateNoticeMixin, HistoryAdmin):
     list_display = ("date", "is_working_day", "note")
     list_filter = ("is_working_day",)
     search_fields = ("note",)
@@ -200,7 +309,7 @@ class CalendarYearForm(forms.ModelForm):
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(EstimateNoticeMixin, WorkflowAddMixin, admin.ModelAdmin):
+class CalendarYearAdmin(EstimateNoticeMixin, WorkflowAddMixin, HistoryAdmin):
     """Confirming a year recomputes the open deadlines computed on its estimate."""
 
     form = CalendarYearForm

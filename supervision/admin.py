@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
 
+from petitions.admin_history import HistoryAdmin
 from supervision.models import (
     JobRun,
     KeyFollowUp,
@@ -19,7 +20,7 @@ from supervision.models import (
 
 
 @admin.register(SupervisionPolicy)
-class SupervisionPolicyAdmin(admin.ModelAdmin):
+class SupervisionPolicyAdmin(HistoryAdmin):
     list_display = (
         "__str__",
         "key_overdue_working_days",

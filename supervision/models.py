@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from petitions.history import HistoricalRecords
+
 
 class SupervisionPolicy(models.Model):
     """What counts as seriously behind, and how rates are weighed; a row without jurisdiction is the default."""
@@ -37,6 +39,8 @@ class SupervisionPolicy(models.Model):
         decimal_places=2,
         default=0.8,
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("supervision policy")

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "import_export",
     "phonenumber_field",
+    "simple_history",
     "axes",
     "csp",
     "petitions",
@@ -65,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Records request.user as the author of history rows (petitions/history.py).
+    "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks, so that lock-outs see the authenticated request.
     "axes.middleware.AxesMiddleware",
 ]

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from petitions.history import HistoricalRecords
+
 
 class CalendarOverride(models.Model):
     """One day whose status staff set by hand, e.g. from the State Council's notice. Always wins."""
@@ -11,6 +13,8 @@ class CalendarOverride(models.Model):
     date = models.DateField(_("date"), unique=True)
     is_working_day = models.BooleanField(_("working day"))
     note = models.CharField(_("note"), max_length=100, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("calendar override")
@@ -35,6 +39,8 @@ class CalendarYear(models.Model):
         related_name="+",
     )
     source = models.CharField(_("source"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("confirmed calendar year")

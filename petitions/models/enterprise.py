@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from petitions.history import HistoricalRecords
 from petitions.validators import normalise_uscc, validate_cn_phone, validate_uscc
 
 
@@ -78,6 +79,9 @@ class Enterprise(models.Model):
     )
     is_verified = models.BooleanField(_("verified"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    # Who verified the firm, moved it to another jurisdiction or changed its contacts.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("enterprise")

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from petitions.history import HistoricalRecords
 from petitions.validators import validate_cn_phone
 
 
@@ -52,6 +53,8 @@ class OrgUnit(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = OrgUnitQuerySet.as_manager()
+    # The tree decides whose jurisdiction a unit is in, and so what its people see.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("organisation unit")
@@ -122,6 +125,12 @@ class User(AbstractUser):
         related_name="accounts",
     )
     mobile = PhoneNumberField(_("mobile"), blank=True, validators=[validate_cn_phone])
+
+    # Who gave whom which role, unit, firm, group or admin right. Sign-ins (last_login) and password
+    # hashes are left out: petitions/history.py skips the saves that write only those.
+    history = HistoricalRecords(
+        excluded_fields=["password", "last_login"], m2m_fields=["groups", "user_permissions"]
+    )
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from petitions.history import HistoricalRecords
+
 
 class LimitUnit(models.TextChoices):
     WORKING_DAYS = "working_days", _("working days")
@@ -67,6 +69,8 @@ class TimeLimitPolicy(models.Model):
     amount = models.PositiveSmallIntegerField(_("amount"))
     unit = models.CharField(_("unit"), max_length=20, choices=LimitUnit.choices)
     source = models.CharField(_("source"), max_length=100, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("time-limit policy")

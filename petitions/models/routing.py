@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from petitions.history import HistoricalRecords
+
 
 class RoutingRule(models.Model):
     """Theme → default lead unit in one jurisdiction, proposed when assigning."""
@@ -27,6 +29,8 @@ class RoutingRule(models.Model):
         related_name="+",
     )
     note = models.CharField(_("note"), max_length=200, blank=True)
+
+    history = HistoricalRecords(m2m_fields=["co_units"])
 
     class Meta:
         verbose_name = _("routing rule")

@@ -4,9 +4,11 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from petitions import roles
 from petitions.models import (
     ContactRecord,
     Deadline,
@@ -29,6 +31,7 @@ from petitions.validators import validate_cn_phone, validate_uscc
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "zqztc-demo-2026"
+NOT_PRODUCTION = "--i-know-this-is-not-production"
 MODELS = [
     OrgUnit,
     Enterprise,
@@ -50,7 +53,7 @@ def demo(django_db_setup, django_db_blocker):
     """Load the demo once for the module, inside a transaction that is rolled back afterwards."""
     with django_db_blocker.unblock(), transaction.atomic():
         out = StringIO()
-        call_command("load_demo", stdout=out)
+        call_command("load_demo", NOT_PRODUCTION, stdout=out)
         yield out.getvalue()
         transaction.set_rollback(True)
 
@@ -148,6 +151,38 @@ def test_the_task_force_may_use_the_admin_for_petitions(demo):
     assert User.objects.get(username="lingdao").has_perm("petitions.view_petition")
 
 
+def test_the_demo_groups_are_the_roles_of_setup_roles(demo):
+    for role, spec in roles.ROLE_GROUPS.items():
+        group = roles.groups()[role]
+        held = set(group.permissions.values_list("content_type__app_label", "codename"))
+        assert held == spec.codenames(), role
+    zhuanban = User.objects.get(username="zhuanban")
+    assert zhuanban.groups.get().name == "工作专班"
+    for perm in ("petitions.add_user", "petitions.delete_user", "auth.change_group"):
+        assert not zhuanban.has_perm(perm), perm
+    assert not User.objects.get(username="lingdao").has_perm("petitions.view_user")
+
+
+def test_the_demo_refuses_to_load_when_debug_is_off(demo, settings):
+    settings.DEBUG = False
+    before = User.objects.count()
+
+    with pytest.raises(CommandError, match="--i-know-this-is-not-production"):
+        call_command("load_demo", stdout=StringIO())
+
+    assert User.objects.count() == before
+
+
+def test_the_demo_runs_when_debug_is_on(demo, settings):
+    """`make run` writes DEBUG=1 into its .env."""
+    settings.DEBUG = True
+    out = StringIO()
+
+    call_command("load_demo", stdout=out)
+
+    assert "already loaded" in out.getvalue()
+
+
 def test_the_output_lists_the_accounts_and_the_states(demo):
     assert PASSWORD in demo
     assert "zhuanban" in demo
@@ -158,6 +193,6 @@ def test_the_output_lists_the_accounts_and_the_states(demo):
 def test_loading_again_changes_nothing(demo):
     before = {model: model.objects.count() for model in MODELS}
     out = StringIO()
-    call_command("load_demo", stdout=out)
+    call_command("load_demo", NOT_PRODUCTION, stdout=out)
     assert {model: model.objects.count() for model in MODELS} == before
     assert "already loaded" in out.getvalue()

@@ -7,7 +7,8 @@ overdue today. Nothing is random: cases, firms, topics and times follow from fix
 arithmetic, relative to the day the command runs.
 
 Idempotent: when the demo is already loaded (the `zhuanban` account exists) the command only lists
-the accounts. The shared password is for the demo only.
+the accounts. The shared password is for the demo only: the command refuses to run unless DEBUG is on
+or `--i-know-this-is-not-production` is given. The staff groups come from `manage.py setup_roles`.
 """
 
 from __future__ import annotations
@@ -27,13 +28,12 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Group, Permission
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone, translation
 
-from petitions import workdays, workflow
+from petitions import roles, workdays, workflow
 from petitions.models import (
     Channel,
     ContactMethod,
@@ -56,13 +56,7 @@ DEMO_FILE = Path(settings.BASE_DIR) / "fixtures" / "demo.json"
 MARKER_USERNAME = "zhuanban"  # present once the demo is loaded
 LEADER_USERNAME = "lingdao"
 TASK_FORCE_USERNAME = "zhuanban"
-
-# Staff groups for the admin: the task force keeps the data, leaders and supervisors read it.
-STAFF_GROUPS = {
-    Role.TASK_FORCE: ("工作专班", None),
-    Role.LEADER: ("领导", "view"),
-    Role.SUPERVISOR: ("督查室", "view"),
-}
+STAFF_ROLES = {role for role, group in roles.ROLE_GROUPS.items() if group.staff}
 
 # A plausible wrong first choice of lead unit, for petitions that are returned (退回).
 WRONG_UNIT = {
@@ -412,8 +406,25 @@ class Command(BaseCommand):
         "Load the demo data (org tree, firms, accounts, ~100 petitions in every state); idempotent."
     )
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--i-know-this-is-not-production",
+            action="store_true",
+            dest="not_production",
+            help="Load the demo although DEBUG is off (e.g. a staging or test server).",
+        )
+
     def handle(self, *args: object, **options: object) -> None:
+        if not (settings.DEBUG or options["not_production"]):
+            raise CommandError(
+                "Refusing to load the demo data: DEBUG is off, so this may be a production "
+                "database. The demo creates a superuser and two dozen accounts whose password is "
+                "published. If this is not production, run again with "
+                "--i-know-this-is-not-production."
+            )
         data = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
+        # What `manage.py setup_roles` does; also on a loaded demo, whose groups may predate the table.
+        roles.apply()
         with translation.override(settings.LANGUAGE_CODE):
             if User.objects.filter(username=MARKER_USERNAME).exists():
                 self.stdout.write("The demo data is already loaded; nothing was changed.\n")
@@ -531,7 +542,7 @@ class _Loader:
         # Hashed once: hashing is the slow part of creating users.
         hashed = make_password(self.data["password"])
         by_uscc = {f.uscc: f for f in self.firms}
-        groups = self._staff_groups()
+        groups = roles.groups()
         for row in self.data["accounts"]:
             role = row["role"]
             user = User(
@@ -542,7 +553,7 @@ class _Loader:
                 unit=self.units[row["unit"]] if row.get("unit") else None,
                 enterprise=by_uscc[row["enterprise"]] if row.get("enterprise") else None,
                 mobile=row.get("mobile", ""),
-                is_staff=bool(row.get("superuser")) or role in STAFF_GROUPS,
+                is_staff=bool(row.get("superuser")) or role in STAFF_ROLES,
                 is_superuser=bool(row.get("superuser")),
                 password=hashed,
             )
@@ -555,16 +566,6 @@ class _Loader:
                 self.handlers.setdefault(user.unit_id, user)
             if role == Role.ENTERPRISE:
                 self.firm_users.setdefault(user.enterprise_id, user)
-
-    def _staff_groups(self) -> dict[str, Group]:
-        """Admin access for the task force (all petitions permissions), leaders and supervisors (view)."""
-        perms = Permission.objects.filter(content_type__app_label="petitions")
-        groups = {}
-        for role, (name, only) in STAFF_GROUPS.items():
-            group, _created = Group.objects.get_or_create(name=name)
-            group.permissions.set(perms.filter(codename__startswith=only) if only else perms)
-            groups[role] = group
-        return groups
 
     # --- petitions ----------------------------------------------------------------------------------
 
