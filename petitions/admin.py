@@ -148,6 +148,11 @@ class UserAdmin(HistoryAdmin, DjangoUserAdmin):
         shown = [f for _name, opts in FIRM_ACCOUNT_FIELDSETS for f in opts["fields"]]
         return tuple(f for f in shown if f not in FIRM_ACCOUNT_EDITABLE)
 
+    def get_list_display(self, request: HttpRequest) -> Any:
+        if request.user.is_superuser:
+            return self.list_display
+        return ("username", "first_name", "last_name", "enterprise", "is_active")
+
     def get_list_filter(self, request: HttpRequest) -> Any:
         return self.list_filter if request.user.is_superuser else ("is_active",)
 

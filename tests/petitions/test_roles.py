@@ -273,6 +273,8 @@ def test_the_task_force_lists_only_the_firm_accounts_of_its_jurisdiction(
         world.colleague,
         world.other_firm_user,
     }
+    assert "is_staff" not in response.context["cl"].list_display
+    assert "is_superuser" not in str(response.context["cl"].list_filter)
     assert as_task_force.get(url(User, "change", foreign_firm_user.pk)).status_code == 404
 
 
