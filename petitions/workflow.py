@@ -51,7 +51,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from petitions import access, deadlines, events, limits, workdays
+from petitions import access, deadlines, events, limits, merged, workdays
 from petitions.exceptions import WorkflowError
 from petitions.models import (
     Channel,
@@ -355,9 +355,8 @@ def mark_duplicate(*, petition_id: int, actor: User, original_id: int, note: str
         note=_("%(number)s: %(content)s")
         % {"number": petition.number, "content": petition.content},
     )
-    message = _("Merged into %(number)s, which is already being handled.") % {
-        "number": original.number
-    }
+    # The firm is told who handles the case; another firm's petition stays unnamed.
+    message = merged.describe(petition, original).text
     return _finish(
         petition,
         actor,

@@ -15,6 +15,8 @@ import pytest
 from django.conf import settings
 from django.core.checks import run_checks
 
+from petitions import checks
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # Only what an interpreter needs from the outer environment: the test process itself carries
@@ -138,3 +140,22 @@ def test_the_test_settings_pass_the_plain_checks():
     errors = [m for m in run_checks() if m.is_serious()]
 
     assert errors == []
+
+
+@pytest.mark.parametrize(
+    ("debug", "backend", "expected"),
+    [
+        (False, "django.core.mail.backends.console.EmailBackend", ["petitions.E002"]),
+        (False, "django.core.mail.backends.filebased.EmailBackend", ["petitions.E002"]),
+        (False, "django.core.mail.backends.locmem.EmailBackend", ["petitions.E002"]),
+        (False, "django.core.mail.backends.dummy.EmailBackend", ["petitions.E001"]),
+        (False, "django.core.mail.backends.smtp.EmailBackend", []),
+        (False, "no.such.Backend", []),  # Django fails on the first mail; no leak to report
+        (True, "django.core.mail.backends.console.EmailBackend", []),
+    ],
+)
+def test_the_mail_check_by_backend(settings, debug, backend, expected):
+    settings.DEBUG = debug
+    settings.EMAIL_BACKEND = backend
+
+    assert [m.id for m in checks.mail_is_delivered()] == expected

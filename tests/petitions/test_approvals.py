@@ -143,6 +143,20 @@ def test_a_decided_approval_says_so_to_any_leader(world, deputy):
         assert refused.value.code == "invalid_transition"
 
 
+def test_a_post_on_an_approval_decided_meanwhile_shows_why_on_the_page(client, world):
+    petition = flow.awaiting_approval(world)
+    workflow.approve(petition_id=petition.pk, actor=world.leader)
+    client.force_login(world.leader)
+
+    response = client.post(
+        reverse("staff:approval", args=[petition.pk]), {"decision": "approve", "instruction": ""}
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].non_field_errors()
+    assert petition.events.filter(action="approve").count() == 1
+
+
 def test_the_leaders_inbox_lists_only_approvals_addressed_to_them(client, world, deputy):
     mine = flow.awaiting_approval(world)
     theirs = flow.confirmed(world)
