@@ -1,4 +1,4 @@
-"""Meetings in the admin: for looking up and correcting data (STYLE C10).
+"""Meetings in the admin: for looking up and correcting data (docs/conventions.md C10).
 
 `state` and every field a workflow step sets are read-only; the lifecycle is driven from the
 meeting pages, and the two admin actions call meetings.workflow (never assign `state`).

@@ -1,4 +1,4 @@
-"""Which petitions the system proposes for a meeting's agenda, and why (004 四(一)–(二)).
+"""Which petitions the system proposes for a meeting's agenda, and why (Shantou 四(一)–(二)).
 
 On the agenda: unresolved or unsatisfied after handling; needing more departments than the lead can
 coordinate; typical business-environment suggestions; a leader's instruction.

@@ -1,4 +1,4 @@
-"""Forms of the meeting pages (STYLE C6: they check shape; meetings/workflow.py checks the rules).
+"""Forms of the meeting pages (docs/conventions.md C6: they check shape; meetings/workflow.py checks the rules).
 
 Querysets are passed in by the view, scoped to what the acting user may choose.
 """
@@ -50,7 +50,7 @@ class LeadersField(forms.ModelMultipleChoiceField):
 
 
 class FirmCheckboxes(forms.CheckboxSelectMultiple):
-    """Each firm's checkbox carries its tag codes, so the page can filter by tag (000 三)."""
+    """Each firm's checkbox carries its tag codes, so the page can filter by tag (Heyuan 三)."""
 
     def create_option(
         self,
@@ -117,7 +117,7 @@ class PlanForm(Form):
 
 
 class TopicForm(Form):
-    """A topic entered by staff for a department's channel (000 四(一))."""
+    """A topic entered by staff for a department's channel (Heyuan 四(一))."""
 
     channel_unit = UnitChoiceField(
         label=_("Collected by department"),
@@ -154,7 +154,7 @@ class TopicForm(Form):
 
 
 class FirmTopicForm(Form):
-    """议题表 (002 附件1) from the portal; the enterprise and the date come from the account."""
+    """议题表 (Uxin 附件1) from the portal; the enterprise and the date come from the account."""
 
     person_in_charge = forms.CharField(label=_("Person in charge"), max_length=50)
     phone = forms.CharField(label=_("Phone"), max_length=30, validators=[phone_shape])
@@ -181,7 +181,7 @@ KEEP, DROP = "keep", "drop"
 
 
 class VerifyForm(Form):
-    """Verify with the departments and draft the handling opinion, or drop (000 四(二))."""
+    """Verify with the departments and draft the handling opinion, or drop (Heyuan 四(二))."""
 
     decision = forms.ChoiceField(
         label=_("Keep or drop"),
@@ -272,7 +272,7 @@ class DecisionForm(Form):
 
 
 class EvaluationForm(Form):
-    """总体评价表 (002 附件3)."""
+    """总体评价表 (Uxin 附件3)."""
 
     person_in_charge = forms.CharField(label=_("Person in charge"), max_length=50)
     phone = forms.CharField(label=_("Phone"), max_length=30, validators=[phone_shape])

@@ -1,4 +1,4 @@
-"""Meetings 面对面 / 恳谈会 / 直通车工作会议, their topics and the printed issue catalogue (SPEC §6)."""
+"""Meetings 面对面 / 恳谈会 / 直通车工作会议, their topics and the printed issue catalogue (docs/rules.md §6)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ class MeetingKind(models.TextChoices):
     WORK_MEETING = "work_meeting", _("Through-train work meeting")
 
 
-# 亲清 talks invite at least ten firms (002 二(二)).
+# 亲清 talks invite at least ten firms (Uxin 二(二)).
 MIN_FIRMS_FOR_TALKS = 10
 
 
@@ -173,7 +173,7 @@ class TopicStatus(models.TextChoices):
 
 
 class AgendaRule(models.TextChoices):
-    """Why a petition goes on the agenda (004 四(一))."""
+    """Why a petition goes on the agenda (Shantou 四(一))."""
 
     UNRESOLVED = "unresolved", _("Unresolved or unsatisfied after handling")
     MULTI_DEPARTMENT = "multi_department", _("Needs more departments than the lead can coordinate")
@@ -183,7 +183,7 @@ class AgendaRule(models.TextChoices):
 
 
 class Topic(models.Model):
-    """议题: the topic form of 002 附件1 — from a firm, a department's channel, or a petition."""
+    """议题: the topic form of Uxin 附件1 — from a firm, a department's channel, or a petition."""
 
     jurisdiction = models.ForeignKey(
         "petitions.OrgUnit",
@@ -277,7 +277,7 @@ class Outcome(models.TextChoices):
 
 
 class CatalogueItem(models.Model):
-    """One row of the issue catalogue 问题目录 that leaders work from (000 四(二)–(六))."""
+    """One row of the issue catalogue 问题目录 that leaders work from (Heyuan 四(二)–(六))."""
 
     meeting = models.ForeignKey(
         Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="items"
@@ -330,7 +330,7 @@ class OverallRating(models.TextChoices):
 
 
 class MeetingEvaluation(models.Model):
-    """总体评价表 (002 附件3): a firm that attended rates the meeting."""
+    """总体评价表 (Uxin 附件3): a firm that attended rates the meeting."""
 
     meeting = models.ForeignKey(
         Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="evaluations"

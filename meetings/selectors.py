@@ -1,6 +1,6 @@
-"""Reads for the meeting pages and printed documents (STYLE C4: multi-model page reads live here).
+"""Reads for the meeting pages and printed documents (docs/conventions.md C4: multi-model page reads live here).
 
-Who sees which meeting (SPEC §8): the task force, leaders and the supervision office of a
+Who sees which meeting (docs/rules.md §8): the task force, leaders and the supervision office of a
 jurisdiction see its meetings and those of the jurisdictions below it; an enterprise sees only the
 meetings it was invited to and only its own topics. Everything else is a 404.
 """
@@ -40,7 +40,7 @@ from petitions.models import (
 from petitions.selectors import staff as petition_selectors
 
 STAFF_ROLES = (Role.TASK_FORCE, Role.LEADER, Role.SUPERVISOR)
-# A meeting counts as held for the quarter once it took place (SPEC §5: at least quarterly).
+# A meeting counts as held for the quarter once it took place (docs/rules.md §5: at least quarterly).
 HELD_STATES = (MeetingState.HELD, MeetingState.ASSIGNED, MeetingState.CLOSED)
 # The states in order, for the lifecycle shown on the meeting page.
 LIFECYCLE = [value for value, _label in MeetingState.choices]
@@ -267,7 +267,7 @@ def evaluations(meeting: Meeting) -> list[MeetingEvaluation]:
 
 @dataclass
 class HandlingForm:
-    """议题办理情况表 (002 附件2) for one catalogue item."""
+    """议题办理情况表 (Uxin 附件2) for one catalogue item."""
 
     item: CatalogueItem
     topic: Topic
@@ -352,7 +352,7 @@ def quarter_end(d: date) -> date:
 
 
 def jurisdictions_without_meeting(user: User, today: date) -> list[OrgUnit]:
-    """Jurisdictions the user sees that have held no meeting this quarter (SPEC §5: at least
+    """Jurisdictions the user sees that have held no meeting this quarter (docs/rules.md §5: at least
     quarterly), each with `next_planned`: the date of a meeting still to come this quarter, if any."""
     ids = jurisdiction_ids(user)
     if not ids:

@@ -1,4 +1,4 @@
-"""Every business action on a meeting (000 四; SPEC §6), one atomic function per verb.
+"""Every business action on a meeting (Heyuan 四; docs/rules.md §6), one atomic function per verb.
 
     planning      ──draft_catalogue──▶  drafted  ──submit_catalogue──▶  submitted
     drafted       ──reopen──▶ planning            submitted ──review (deputy)──▶ submitted
@@ -99,7 +99,7 @@ def _required(text: str, message: str) -> str:
 
 
 def catalogue_due(meeting_date: date, jurisdiction: OrgUnit | None = None) -> date:
-    """The catalogue goes to the government office 4 working days before the meeting (000 四(二))."""
+    """The catalogue goes to the government office 4 working days before the meeting (Heyuan 四(二))."""
     amount = limits.limit_for(LimitRule.CATALOGUE, jurisdiction).amount
     return workdays.working_days_before(meeting_date, amount)
 
@@ -167,7 +167,7 @@ def submit_topic_by_firm(
     suggestion: str = "",
     remarks: str = "",
 ) -> Topic:
-    """议题表 from the portal, for the next meeting of the firm's jurisdiction (002 附件1)."""
+    """议题表 from the portal, for the next meeting of the firm's jurisdiction (Uxin 附件1)."""
     if not actor.has_role(Role.ENTERPRISE) or actor.enterprise is None:
         raise PermissionDenied(_("Only an enterprise may submit a topic here."))
     enterprise = actor.enterprise
@@ -296,7 +296,7 @@ def verify_topic(
     lead_unit: OrgUnit | None = None,
     co_units: Iterable[OrgUnit] = (),
 ) -> Topic:
-    """Verify with the departments concerned and draft the handling opinion, or drop the topic (000 四(二))."""
+    """Verify with the departments concerned and draft the handling opinion, or drop the topic (Heyuan 四(二))."""
     topic = (
         Topic.objects.select_for_update(of=("self",))
         .select_related("meeting", "jurisdiction")
@@ -391,7 +391,7 @@ def submit_catalogue(*, meeting_id: int, actor: User) -> tuple[Meeting, bool]:
 
 @transaction.atomic
 def review_catalogue(*, meeting_id: int, actor: User, note: str) -> Meeting:
-    """The deputy leader convenes the departments and records the review (000 四(三))."""
+    """The deputy leader convenes the departments and records the review (Heyuan 四(三))."""
     meeting = _lock(meeting_id)
     _require_leader(actor, meeting.jurisdiction)
     _fire(
@@ -407,7 +407,7 @@ def review_catalogue(*, meeting_id: int, actor: User, note: str) -> Meeting:
 
 @transaction.atomic
 def approve_catalogue(*, meeting_id: int, actor: User) -> Meeting:
-    """The chair approves the final catalogue (000 四(三))."""
+    """The chair approves the final catalogue (Heyuan 四(三))."""
     meeting = _lock(meeting_id)
     _require_leader(actor, meeting.jurisdiction)
     if actor.pk != meeting.chair_id:
@@ -494,7 +494,7 @@ def record_decision(
 
 @transaction.atomic
 def assign_decisions(*, meeting_id: int, actor: User) -> list[Petition]:
-    """Compile the decisions: each assigned item becomes a supervised petition (002 二(四))."""
+    """Compile the decisions: each assigned item becomes a supervised petition (Uxin 二(四))."""
     meeting = _lock(meeting_id)
     _require_staff(actor, meeting.jurisdiction)
     items = list(
@@ -574,7 +574,7 @@ def evaluate(
     phone: str,
     suggestions: str = "",
 ) -> MeetingEvaluation:
-    """总体评价表: a firm that was invited rates the meeting once it has been held (002 附件3)."""
+    """总体评价表: a firm that was invited rates the meeting once it has been held (Uxin 附件3)."""
     meeting = _lock(meeting_id)
     if (
         not actor.has_role(Role.ENTERPRISE)

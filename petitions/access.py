@@ -1,4 +1,4 @@
-"""Who may see and do what (SPEC §1, §8). The one place other modules ask."""
+"""Who may see and do what (docs/rules.md §1, §8). The one place other modules ask."""
 
 from __future__ import annotations
 

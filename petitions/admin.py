@@ -1,4 +1,4 @@
-"""The task force's admin: reference data, read-only records, and lifecycle actions (STYLE C10).
+"""The task force's admin: reference data, read-only records, and lifecycle actions (docs/conventions.md C10).
 
 `state` and every field a workflow step sets are read-only; a transition is an admin action that
 calls `petitions.workflow` (the actions and their input forms are in petitions/admin_actions.py).
@@ -265,7 +265,7 @@ class TimeLimitPolicyAdmin(HistoryAdmin):
         return obj.jurisdiction.name if obj.jurisdiction else gettext("default")
 
 
-# --- calendar (SPEC §5) ------------------------------------------------------------------------------
+# --- calendar (docs/rules.md §5) ------------------------------------------------------------------------------
 
 
 def warn_estimated_years(request: HttpRequest) -> None:
@@ -523,7 +523,7 @@ class PetitionRegisterForm(forms.ModelForm):
         self.fields["theme"].queryset = Theme.objects.filter(is_active=True)
 
     def workflow_kwargs(self) -> dict[str, Any]:
-        """`cleaned_data` as the keyword arguments of `workflow.register` (STYLE C6)."""
+        """`cleaned_data` as the keyword arguments of `workflow.register` (docs/conventions.md C6)."""
         data = dict(self.cleaned_data)
         theme = data.pop("theme", None)
         return {**data, "theme_id": theme.pk if theme else None}
@@ -738,7 +738,7 @@ class PetitionAdmin(WorkflowActionsMixin, WorkflowAddMixin, PetitionScopedMixin,
             return ()
         every = [f for _name, opts in self.fieldsets for f in opts["fields"]]
         if obj.state == State.ARCHIVED:
-            # 资料归档: an archived case is kept as it was (004 三(七)).
+            # 资料归档: an archived case is kept as it was (Shantou 三(七)).
             return tuple(every)
         return tuple(f for f in every if f not in CONTENT_FIELDS)
 

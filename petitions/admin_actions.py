@@ -1,10 +1,10 @@
-"""Lifecycle actions and workflow-backed "add" pages for the task force's admin (STYLE C1, C10).
+"""Lifecycle actions and workflow-backed "add" pages for the task force's admin (docs/conventions.md C1, C10).
 
 An admin action here is a thin shell around one `petitions.workflow` function: it collects the input
 the function needs on an intermediate page (the standard Django pattern: the selected ids travel as
 hidden `_selected_action` inputs), then calls the function once per selected object. A refusal for
 one object is reported with its petition number and the others still run. Forms check shape; the
-workflow checks the rules (STYLE C6).
+workflow checks the rules (docs/conventions.md C6).
 """
 
 from __future__ import annotations
@@ -468,7 +468,7 @@ class WorkflowAddMixin:
     """An add page whose valid form is handed to a workflow function instead of `form.save()`.
 
     `perform_add(request, form)` calls the workflow and returns the created object; a refusal is
-    shown on the form, keeping what was typed (STYLE C6).
+    shown on the form, keeping what was typed (docs/conventions.md C6).
     """
 
     def perform_add(self, request: HttpRequest, form: forms.ModelForm) -> Model:

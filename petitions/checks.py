@@ -18,7 +18,7 @@ DROPPING_MAIL_BACKENDS = (dummy.EmailBackend,)
 
 @register(Tags.compatibility)
 def cjk_font_installed(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
-    """Without a CJK font WeasyPrint prints Chinese as empty boxes, silently (NOTES.md)."""
+    """Without a CJK font WeasyPrint prints Chinese as empty boxes, silently (docs/decisions.md D12)."""
     fc_list = shutil.which("fc-list")
     if fc_list is None:
         return []  # cannot tell on this machine

@@ -1,4 +1,4 @@
-"""Open, close, extend and recompute the deadlines of a petition's steps (SPEC §5; STYLE C3).
+"""Open, close, extend and recompute the deadlines of a petition's steps (docs/rules.md §5; docs/conventions.md C3).
 
 Due dates are computed once, stored, and queried by column. `Petition.due_on` mirrors the earliest
 open deadline so that inboxes and sweeps need one indexed column.

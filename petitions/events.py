@@ -1,4 +1,4 @@
-"""The petition timeline: one generic event row per business action (STYLE C2)."""
+"""The petition timeline: one generic event row per business action (docs/conventions.md C2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Excel imports on /staff/: the enterprise registry and batches of 12345 tickets (SPEC §2, §3).
+"""Excel imports on /staff/: the enterprise registry and batches of 12345 tickets (docs/rules.md §2, §3).
 
 Every import is all or nothing. `preview` runs the whole file in a transaction that is always
 rolled back (a dry run), and reports each row by its Excel row number; `commit` runs it again and

@@ -1,4 +1,4 @@
-"""Which time limit applies to a step, and when it falls due (SPEC §5 table)."""
+"""Which time limit applies to a step, and when it falls due (docs/rules.md §5)."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def reply_rule(petition_type: str) -> str:
 
 
 def confirm_rule(unit: OrgUnit) -> str:
-    """District and zone governments get the longer limit to confirm (004 三(二))."""
+    """District and zone governments get the longer limit to confirm (Shantou 三(二))."""
     return LimitRule.CONFIRM_LOWER if unit.is_lower_government else LimitRule.CONFIRM
 
 

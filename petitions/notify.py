@@ -1,4 +1,4 @@
-"""Tell the enterprise what happened to its petition (SPEC §10: notices at receipt, assignment, reply).
+"""Tell the enterprise what happened to its petition (docs/rules.md §10: notices at receipt, assignment, reply).
 
 Runs in a Celery task after commit. Safe to run twice: one in-app notice per person and event,
 and mail goes only to people who had no notice for the event yet.

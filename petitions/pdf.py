@@ -1,6 +1,6 @@
 """Printed documents as PDF: one HTML template (templates/print/) rendered by WeasyPrint.
 
-The same template is the HTML print view, so the page and the PDF never disagree (STYLE C11).
+The same template is the HTML print view, so the page and the PDF never disagree (docs/conventions.md C11).
 Chinese needs a CJK font on the machine (Debian's fonts-noto-cjk; petitions/checks.py warns
 when none is installed). WeasyPrint fetches nothing from outside: only data: URLs are allowed.
 """

@@ -1,4 +1,4 @@
-"""Excel columns ↔ fields (STYLE C10: resources only map columns; petitions/imports.py runs imports).
+"""Excel columns ↔ fields (docs/conventions.md C10: resources only map columns; petitions/imports.py runs imports).
 
 The column headers are the file format the governments' own spreadsheets use, so they are fixed
 Chinese strings, not translated interface text.
@@ -185,7 +185,7 @@ class ThemeWidget(widgets.ForeignKeyWidget):
 
 
 class EnterpriseResource(resources.ModelResource):
-    """The enterprise registry (SPEC §2); a row updates the firm with the same code."""
+    """The enterprise registry (docs/rules.md §2); a row updates the firm with the same code."""
 
     uscc = fields.Field("uscc", "统一社会信用代码", widget=UsccWidget())
     name = fields.Field("name", "企业名称", widget=TextWidget())

@@ -1,4 +1,4 @@
-"""A firm's own open petitions that look like a new text (SPEC §3 duplicates; §10 并单).
+"""A firm's own open petitions that look like a new text (docs/rules.md §3 duplicates; §10 并单).
 
 Portable on SQLite and PostgreSQL: the candidates are the firm's open petitions (one query), and
 each is scored in Python by the Dice coefficient of the character bigrams of title + content.

@@ -1,4 +1,4 @@
-"""Thin Celery tasks: each takes ids and calls one function (STYLE C7)."""
+"""Thin Celery tasks: each takes ids and calls one function (docs/conventions.md C7)."""
 
 from celery import shared_task
 

@@ -1,4 +1,4 @@
-"""Check uploaded files by their content, not their name (SPEC §3 attachments; issue: ≤ 10 MB, PDF/images/Office)."""
+"""Check uploaded files by their content, not their name (docs/rules.md §3 attachments; issue: ≤ 10 MB, PDF/images/Office)."""
 
 from __future__ import annotations
 

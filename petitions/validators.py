@@ -1,4 +1,4 @@
-"""Validators for identity data (SPEC §2)."""
+"""Validators for identity data (docs/rules.md §2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Working-day arithmetic over the Chinese calendar (SPEC §5; 民法典 第二百零一条、第二百零三条).
+"""Working-day arithmetic over the Chinese calendar (docs/rules.md §5; 民法典 第二百零一条、第二百零三条).
 
 The calendar is the State Council schedule as carried by the `holidays` package (statutory holidays
 plus make-up working weekends), with staff overrides from the database winning over it. Years
@@ -95,7 +95,7 @@ def add_working_days(d: date, n: int) -> date:
 
 def working_days_before(d: date, n: int) -> date:
     """The n-th working day before `d` (`d` itself never counts), e.g. a catalogue due 4 working days
-    before a meeting (000 四(二)). n = 0 gives `d`."""
+    before a meeting (Heyuan 四(二)). n = 0 gives `d`."""
     if n < 0:
         raise ValueError("n must not be negative")
     if n == 0:

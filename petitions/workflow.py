@@ -1,10 +1,10 @@
-"""Every business action on a petition: one atomic, keyword-only function per verb (STYLE C1).
+"""Every business action on a petition: one atomic, keyword-only function per verb (docs/conventions.md C1).
 
 Each function checks who may act (petitions/access.py), locks the row, fires one FSM transition,
 opens and closes the deadlines the move implies (petitions/deadlines.py), writes one timeline event
 and leaves notifications to `transaction.on_commit`. Nothing else changes `Petition.state`.
 
-States and transitions (SPEC §3–§4):
+States and transitions (docs/rules.md §3–§4):
 
     from               action                  to                  who
     ---------------    --------------------    ----------------    -------------------------
@@ -169,7 +169,7 @@ def next_number(year: int) -> str:
     return f"ZQ{year}-{counter.last:06d}"
 
 
-# --- intake (004 三(一); 004 二) -------------------------------------------------------------
+# --- intake (Shantou 三(一); Shantou 二) -------------------------------------------------------------
 
 
 @transaction.atomic
@@ -289,7 +289,7 @@ def accept(
     tier: str | None = None,
     note: str = "",
 ) -> Petition:
-    """Accept into scope (004 二), settling type, theme and classification; propose a unit next."""
+    """Accept into scope (Shantou 二), settling type, theme and classification; propose a unit next."""
     petition = _lock(petition_id)
     access.require_task_force(actor, petition)
     if type and type not in PetitionType.values:
@@ -311,7 +311,7 @@ def accept(
 
 @transaction.atomic
 def reject(*, petition_id: int, actor: User, reason: str, explanation: str) -> Petition:
-    """Not accepted, with one of the ten reason codes and an explanation the firm reads (004 二)."""
+    """Not accepted, with one of the ten reason codes and an explanation the firm reads (Shantou 二)."""
     petition = _lock(petition_id)
     access.require_task_force(actor, petition)
     if reason not in RejectReason.values:
@@ -328,7 +328,7 @@ def reject(*, petition_id: int, actor: User, reason: str, explanation: str) -> P
 
 @transaction.atomic
 def mark_duplicate(*, petition_id: int, actor: User, original_id: int, note: str = "") -> Petition:
-    """重复件: linked to the original, whose handler receives it as supplementary material (004 二)."""
+    """重复件: linked to the original, whose handler receives it as supplementary material (Shantou 二)."""
     petition = _lock(petition_id)
     access.require_task_force(actor, petition)
     if original_id == petition.pk:
@@ -369,7 +369,7 @@ def mark_duplicate(*, petition_id: int, actor: User, original_id: int, note: str
 
 @transaction.atomic
 def escalate(*, petition_id: int, actor: User, note: str) -> Petition:
-    """An item the district cannot settle goes up to the city (000 二(三); 002 二(三))."""
+    """An item the district cannot settle goes up to the city (Heyuan 二(三); Uxin 二(三))."""
     petition = _lock(petition_id)
     access.require_task_force(actor, petition)
     note = _required(note, _("Explain why the petition goes to the higher level."))
@@ -388,7 +388,7 @@ def escalate(*, petition_id: int, actor: User, note: str) -> Petition:
     )
 
 
-# --- assignment (004 三(二)) --------------------------------------------------------------------
+# --- assignment (Shantou 三(二)) --------------------------------------------------------------------
 
 
 def _set_co_units(petition: Petition, unit: OrgUnit, co_units: Iterable[OrgUnit]) -> None:
@@ -451,7 +451,7 @@ def return_petition(
     reason: str,
     suggested_unit: OrgUnit | None = None,
 ) -> PetitionReturn:
-    """退回 with a standard reason; the task force reviews it (SPEC §10)."""
+    """退回 with a standard reason; the task force reviews it (docs/rules.md §10)."""
     petition = _lock(petition_id)
     access.require_proposed_unit(actor, petition)
     if reason_code not in ReturnReason.values:
@@ -555,7 +555,7 @@ def _lock_for_decision(petition_id: int, actor: User) -> Petition:
 
 @transaction.atomic
 def submit_for_approval(*, petition_id: int, actor: User, leader: User, note: str = "") -> Petition:
-    """呈批: a petition that needs a city leader's coordination goes to the leader first (004 三(二))."""
+    """呈批: a petition that needs a city leader's coordination goes to the leader first (Shantou 三(二))."""
     petition = _lock(petition_id)
     access.require_task_force(actor, petition)
     _check_leader(petition, leader)
@@ -657,7 +657,7 @@ def assign_by_decision(
     note: str = "",
 ) -> Petition:
     """Assign an accepted petition as a meeting decided: no confirmation or return step; the reply is
-    due in 7 days for one unit and 15 days for several (002 二(四))."""
+    due in 7 days for one unit and 15 days for several (Uxin 二(四))."""
     petition = _lock(petition_id)
     access.require_task_force(actor, petition)
     _check_handling_unit(petition, unit)
@@ -681,7 +681,7 @@ def assign_by_decision(
     )
 
 
-# --- handling (004 三(三)–(四); 002 二(四)) ------------------------------------------------------
+# --- handling (Shantou 三(三)–(四); Uxin 二(四)) ------------------------------------------------------
 
 
 @transaction.atomic
@@ -720,13 +720,13 @@ def _require_handling(petition: Petition) -> None:
 
 
 def reporting_thursday(on: date) -> date:
-    """The Thursday a report made on `on` counts for: that day or the next Thursday (004 三(四))."""
+    """The Thursday a report made on `on` counts for: that day or the next Thursday (Shantou 三(四))."""
     return on + timedelta(days=(3 - on.weekday()) % 7)
 
 
 @transaction.atomic
 def report_progress(*, petition_id: int, actor: User, text: str) -> ProgressReport:
-    """Weekly progress while unresolved, due every Thursday (004 三(四))."""
+    """Weekly progress while unresolved, due every Thursday (Shantou 三(四))."""
     petition = _lock(petition_id)
     access.require_lead_unit(actor, petition)
     _require_handling(petition)
@@ -744,7 +744,7 @@ def report_progress(*, petition_id: int, actor: User, text: str) -> ProgressRepo
 
 @transaction.atomic
 def request_extension(*, petition_id: int, actor: User, reason: str, amount: int) -> Extension:
-    """延期: a stated reason, at most twice per petition (002 二(四)); the task force decides."""
+    """延期: a stated reason, at most twice per petition (Uxin 二(四)); the task force decides."""
     petition = _lock(petition_id)
     access.require_lead_unit(actor, petition)
     _require_handling(petition)
@@ -804,7 +804,7 @@ def decide_extension(*, extension_id: int, actor: User, approve: bool, note: str
 
 @transaction.atomic
 def submit_opinion(*, petition_id: int, actor: User, text: str) -> Reply:
-    """A co-handler's opinion goes to the lead unit, which consolidates (002 附件2 注1)."""
+    """A co-handler's opinion goes to the lead unit, which consolidates (Uxin 附件2 注1)."""
     petition = _lock(petition_id)
     access.require_co_unit(actor, petition)
     _require_handling(petition)
@@ -818,7 +818,7 @@ def submit_opinion(*, petition_id: int, actor: User, text: str) -> Reply:
 
 @transaction.atomic
 def reply(*, petition_id: int, actor: User, text: str) -> Reply:
-    """办理结果 to the firm and the task force; the revisit is due next (004 一(二))."""
+    """办理结果 to the firm and the task force; the revisit is due next (Shantou 一(二))."""
     petition = _lock(petition_id)
     access.require_lead_unit(actor, petition)
     text = _required(text, _("Write the reply to the enterprise."))
@@ -834,14 +834,14 @@ def reply(*, petition_id: int, actor: User, text: str) -> Reply:
     return answer
 
 
-# --- evaluation and close (004 三(六)–(七)) -----------------------------------------------------
+# --- evaluation and close (Shantou 三(六)–(七)) -----------------------------------------------------
 
 
 @transaction.atomic
 def evaluate(
     *, petition_id: int, actor: User, rating: str, comment: str = "", method: str = ""
 ) -> Evaluation:
-    """满意/基本满意 concludes; 不满意 sends the petition back for re-handling (004 四(一)1)."""
+    """满意/基本满意 concludes; 不满意 sends the petition back for re-handling (Shantou 四(一)1)."""
     petition = _lock(petition_id)
     access.require_enterprise_or_task_force(actor, petition)
     if rating not in Rating.values:
@@ -892,7 +892,7 @@ def conclude(*, petition_id: int, actor: User, note: str) -> Petition:
 
 @transaction.atomic
 def archive(*, petition_id: int, actor: User) -> Petition:
-    """资料归档: every finished case is kept with its whole record (004 三(七))."""
+    """资料归档: every finished case is kept with its whole record (Shantou 三(七))."""
     petition = _lock(petition_id)
     access.require_task_force(actor, petition)
     before = petition.state
@@ -902,7 +902,7 @@ def archive(*, petition_id: int, actor: User) -> Petition:
     return _finish(petition, actor, "archive", before)
 
 
-# --- calendar (SPEC §5) ---------------------------------------------------------------------------
+# --- calendar (docs/rules.md §5) ---------------------------------------------------------------------------
 
 
 @transaction.atomic

@@ -1,4 +1,4 @@
-"""Supervision in the admin (STYLE C10): the policy is reference data and editable; sweeps, key
+"""Supervision in the admin (docs/conventions.md C10): the policy is reference data and editable; sweeps, key
 supervision, reminders and job runs are records written by jobs and workflows, so read-only here."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Filters and forms of the supervision pages (STYLE C6: shape only; the workflow checks the rules)."""
+"""Filters and forms of the supervision pages (docs/conventions.md C6: shape only; the workflow checks the rules)."""
 
 from __future__ import annotations
 

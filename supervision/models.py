@@ -1,4 +1,4 @@
-"""Supervision 督办 (SPEC §7): the monthly sweep, key supervision, reminders and their policy."""
+"""Supervision 督办 (docs/rules.md §7): the monthly sweep, key supervision, reminders and their policy."""
 
 from __future__ import annotations
 
@@ -80,7 +80,7 @@ class JobRun(models.Model):
 
 
 class Sweep(models.Model):
-    """The monthly sweep on the 25th (or the next working day): every unresolved item (004 三(五))."""
+    """The monthly sweep on the 25th (or the next working day): every unresolved item (Shantou 三(五))."""
 
     month = models.DateField(_("month"), unique=True, help_text=_("First day of the month swept."))
     run_on = models.DateField(_("swept on"))

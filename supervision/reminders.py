@@ -1,4 +1,4 @@
-"""Reminders (002 二(四) 提醒; 004 三(四)): one digest per person, never one mail per petition.
+"""Reminders (Uxin 二(四) 提醒; Shantou 三(四)): one digest per person, never one mail per petition.
 
 Daily, on working days: what is due tomorrow (the next working day), due today, and overdue, for each
 handling unit and each task force. Thursdays: every unresolved petition whose lead unit has not yet

@@ -1,10 +1,10 @@
 """Reads of the supervision pages: the ledger (台账), sweeps, key supervision, statistics and reports.
 
-Set-based (STYLE C4): each list and each table of figures is one SQL query built with annotations,
+Set-based (docs/conventions.md C4): each list and each table of figures is one SQL query built with annotations,
 `Subquery`/`Exists` and GROUP BY, whatever the number of petitions. Python only reshapes the few
 aggregated rows into chart series and rates.
 
-Definitions used throughout (SPEC §7; 004 三(五)):
+Definitions used throughout (docs/rules.md §7; Shantou 三(五)):
 - close-out (销号) of an assigned petition: open until concluded; then on time when its last REPLY
   deadline (re-handling opens a new one) was closed on or before its due date, else late;
 - confirmed in time: the last CONFIRM deadline closed on or before its due date;
@@ -125,7 +125,7 @@ class Period:
         return petitions.filter(received_at__gte=start, received_at__lt=end)
 
 
-# --- the ledger (工作台账, 001 三(二)) ------------------------------------------------------------------
+# --- the ledger (工作台账, Pingdingshan 三(二)) ------------------------------------------------------------------
 
 
 class Closeout(TextChoices):
@@ -223,7 +223,7 @@ def filter_missing_progress(ledger_rows: PetitionQuerySet, today: date) -> Petit
     return ledger_rows.filter(_missing_progress(today))
 
 
-# --- monthly sweeps (004 三(五)) --------------------------------------------------------------------
+# --- monthly sweeps (Shantou 三(五)) --------------------------------------------------------------------
 
 
 def _petitions(*related: str) -> Prefetch:
@@ -340,7 +340,7 @@ def key_counts(visible: PetitionQuerySet) -> dict[str, int]:
     )
 
 
-# --- statistics (000 四(八); 004 一(一)4) -----------------------------------------------------------
+# --- statistics (Heyuan 四(八); Shantou 一(一)4) -----------------------------------------------------------
 
 
 @dataclass
@@ -745,7 +745,7 @@ def _monthly_issues(
     return sorted(best.values(), key=lambda i: (i.month, i.jurisdiction))
 
 
-# --- monthly and quarterly reports (SPEC §5: by the 25th; by the 10th after the quarter) ----------
+# --- monthly and quarterly reports (docs/rules.md §5: by the 25th; by the 10th after the quarter) ----------
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The monthly sweep (004 三(五); 003 三(二)): on the 25th, or the next working day, list every
+"""The monthly sweep (Shantou 三(五); Hailar 三(二)): on the 25th, or the next working day, list every
 unresolved petition with how late it is, and propose those seriously behind for key supervision.
 
 Set-based: the items and the proposals are each one INSERT … SELECT, whatever the number of petitions.

@@ -1,4 +1,4 @@
-"""Thin Celery tasks for the beat schedule (STYLE C7); each has a management command that runs it by hand."""
+"""Thin Celery tasks for the beat schedule (docs/conventions.md C7); each has a management command that runs it by hand."""
 
 from celery import shared_task
 from django.db import OperationalError

@@ -1,4 +1,4 @@
-"""/staff/supervision/: the supervision office's, the task force's and the leaders' pages (SPEC §7)."""
+"""/staff/supervision/: the supervision office's, the task force's and the leaders' pages (docs/rules.md §7)."""
 
 from django.urls import path
 from django.views.generic import RedirectView

@@ -1,4 +1,4 @@
-"""Key supervision 重点督办 (004 三(五)): a leader approves what the sweep proposed; the task force and the
+"""Key supervision 重点督办 (Shantou 三(五)): a leader approves what the sweep proposed; the task force and the
 supervision office follow up until the petition is settled, then it is closed out (销号)."""
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ def _media_root(settings, tmp_path):
 
 @dataclass
 class World:
-    """One city with a district; in each, the people of every role, and firms (STYLE C9: owner, member, outsider)."""
+    """One city with a district; in each, the people of every role, and firms (docs/conventions.md C9: owner, member, outsider)."""
 
     city: OrgUnit
     district: OrgUnit

@@ -1,4 +1,4 @@
-"""Deterministic test data (STYLE C9): sequences and fixed values, no random text."""
+"""Deterministic test data (docs/conventions.md C9): sequences and fixed values, no random text."""
 
 import factory
 from django.utils import timezone

@@ -1,4 +1,4 @@
-"""The beat schedule only names tasks that exist (STYLE C7).
+"""The beat schedule only names tasks that exist (docs/conventions.md C7).
 
 A typo in a task name is not an error anywhere else: beat would send the message and the worker
 would drop it, so the reminder would silently never run.

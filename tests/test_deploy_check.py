@@ -1,4 +1,4 @@
-"""The production settings pass Django's deployment checklist (SPEC: deployment; STYLE C8).
+"""The production settings pass Django's deployment checklist (docs/architecture.md §11; docs/conventions.md C8).
 
 Each test runs `manage.py` in a fresh interpreter with the real settings module, because settings
 are read once per process and the test settings relax some of them.

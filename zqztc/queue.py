@@ -1,4 +1,4 @@
-"""Queue a Celery task after commit without ever failing the request (ARCHITECTURE: a broker outage loses nothing).
+"""Queue a Celery task after commit without ever failing the request (docs/architecture.md §7: a broker outage loses nothing).
 
 The database row that caused the task is the durable record; if the broker cannot take the message,
 we log it and a periodic job re-queues what is still pending (e.g. petitions.notify.flush_pending).

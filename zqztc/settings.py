@@ -190,7 +190,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
 }
 # Daily jobs run every working morning; the sweep task runs daily and acts on the 25th or the next
-# working day, and catches up after an outage (each job claims its period once, STYLE C7).
+# working day, and catches up after an outage (each job claims its period once, docs/conventions.md C7).
 CELERY_BEAT_SCHEDULE = {
     "daily-reminders": {
         "task": "supervision.tasks.daily_reminders",
@@ -262,7 +262,7 @@ CONTENT_SECURITY_POLICY = {
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=9 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = False
 
-# Uploads: petition attachments (SPEC §3); checked again by content in the forms.
+# Uploads: petition attachments (docs/rules.md §3); checked again by content in the forms.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 

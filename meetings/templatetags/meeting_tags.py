@@ -15,7 +15,7 @@ register = template.Library()
 @register.inclusion_tag("meetings/_quarter_warning.html")
 def quarter_warning(user: User) -> dict:
     """A warning listing the jurisdictions the user sees that have held no meeting this quarter
-    (state held, assigned or closed, dated in the current quarter; SPEC §5). Renders nothing for
+    (state held, assigned or closed, dated in the current quarter; docs/rules.md §5). Renders nothing for
     anyone else or when every jurisdiction has met."""
     today = timezone.localdate()
     return {

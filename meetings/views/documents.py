@@ -1,8 +1,8 @@
-"""Printed meeting documents, each as an HTML print page and a PDF from the same template (STYLE C11):
+"""Printed meeting documents, each as an HTML print page and a PDF from the same template (docs/conventions.md C11):
 
-- the issue catalogue 问题目录 leaders work from (000 四(二)–(三)), A4 landscape;
-- 《企业诉求事项处理意见》, the leader's decisions compiled after the meeting (000 四(六));
-- the forms of 002 附件1–3: 议题表 (per topic), 议题办理情况表 (per item), 总体评价表 (per meeting).
+- the issue catalogue 问题目录 leaders work from (Heyuan 四(二)–(三)), A4 landscape;
+- 《企业诉求事项处理意见》, the leader's decisions compiled after the meeting (Heyuan 四(六));
+- the forms of Uxin 附件1–3: 议题表 (per topic), 议题办理情况表 (per item), 总体评价表 (per meeting).
 
 Readers: the task force, leaders and the supervision office of the jurisdiction; others get 403,
 staff of another jurisdiction 404.
@@ -103,7 +103,7 @@ def opinions_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return _opinions(request, pk, pdf=True)
 
 
-# --- 议题表 (002 附件1) ----------------------------------------------------------------------------
+# --- 议题表 (Uxin 附件1) ----------------------------------------------------------------------------
 
 
 def topic_context(topic: object) -> dict:
@@ -138,7 +138,7 @@ def topic_form_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return _topic_form(request, pk, pdf=True)
 
 
-# --- 议题办理情况表 (002 附件2) ---------------------------------------------------------------------
+# --- 议题办理情况表 (Uxin 附件2) ---------------------------------------------------------------------
 
 
 def _handling_item(request: HttpRequest, pk: int, *, pdf: bool) -> HttpResponse:
@@ -193,7 +193,7 @@ def handling_forms_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return _handling_meeting(request, pk, pdf=True)
 
 
-# --- 总体评价表 (002 附件3) ------------------------------------------------------------------------
+# --- 总体评价表 (Uxin 附件3) ------------------------------------------------------------------------
 
 
 def _evaluations(request: HttpRequest, pk: int, *, pdf: bool) -> HttpResponse:

@@ -1,8 +1,8 @@
-"""/meetings/portal/: a firm submits topic forms (议题表, 002 附件1), follows its own topics and gives
-its overall evaluation (总体评价表, 002 附件3) of the meetings it was invited to.
+"""/meetings/portal/: a firm submits topic forms (议题表, Uxin 附件1), follows its own topics and gives
+its overall evaluation (总体评价表, Uxin 附件3) of the meetings it was invited to.
 
 A firm sees only its own topics and the meetings it was invited to: anything else is a 404; an
-official gets 403 (STYLE C5).
+official gets 403 (docs/conventions.md C5).
 """
 
 from __future__ import annotations

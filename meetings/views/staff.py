@@ -1,8 +1,8 @@
 """/meetings/staff/: the task force plans and runs meetings, leaders review and approve the issue
-catalogue, the supervision office reads (SPEC §6; 000 四).
+catalogue, the supervision office reads (docs/rules.md §6; Heyuan 四).
 
 Every view: authorise (wrong audience → 403) → fetch through the user's jurisdictions (another
-city's meeting → 404) → validate the form → call one meetings.workflow function → redirect (STYLE C5).
+city's meeting → 404) → validate the form → call one meetings.workflow function → redirect (docs/conventions.md C5).
 """
 
 from __future__ import annotations
@@ -389,7 +389,7 @@ reopen = _button(
 @require_POST
 @task_force_only
 def submit(request: HttpRequest, pk: int) -> HttpResponse:
-    """Send the catalogue to the government office, due 4 working days before (000 四(二))."""
+    """Send the catalogue to the government office, due 4 working days before (Heyuan 四(二))."""
     meeting = _get(request, pk)
     try:
         meeting, late = workflow.submit_catalogue(meeting_id=meeting.pk, actor=request.user)
@@ -426,7 +426,7 @@ def hold(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @task_force_only
 def assign(request: HttpRequest, pk: int) -> HttpResponse:
-    """Each item assigned at the meeting becomes a supervised petition (002 二(四))."""
+    """Each item assigned at the meeting becomes a supervised petition (Uxin 二(四))."""
     meeting = _get(request, pk)
     try:
         created = workflow.assign_decisions(meeting_id=meeting.pk, actor=request.user)
@@ -448,7 +448,7 @@ close = _button(workflow.close, gettext_lazy("The meeting is closed."))
 @require_POST
 @leaders_only
 def review(request: HttpRequest, pk: int) -> HttpResponse:
-    """The deputy leader records the review with the departments (000 四(三))."""
+    """The deputy leader records the review with the departments (Heyuan 四(三))."""
     meeting = _get(request, pk)
     form = NoteForm(request.POST, label=_("Review note"), prefix="review")
     if form.is_valid():
@@ -464,7 +464,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     return _meeting_page(request, meeting.pk, review_form=form, status=400)
 
 
-# The chair approves the final catalogue (000 四(三)); another leader gets 403.
+# The chair approves the final catalogue (Heyuan 四(三)); another leader gets 403.
 approve = _button(
     workflow.approve_catalogue, gettext_lazy("The catalogue is approved."), leaders_only
 )

@@ -1,4 +1,4 @@
-"""The task force hands a pending approval to another leader (STYLE C6: shape only)."""
+"""The task force hands a pending approval to another leader (docs/conventions.md C6: shape only)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Forms of the department handler's pages. They check shape; petitions/workflow.py checks rules
-(STYLE C6): each form's `cleaned_data` goes to one workflow function as keyword arguments."""
+(docs/conventions.md C6): each form's `cleaned_data` goes to one workflow function as keyword arguments."""
 
 from __future__ import annotations
 
@@ -143,7 +143,7 @@ class ReturnForm(ActionForm):
 
 
 class ContactForm(ActionForm):
-    """The lead unit's contact with the firm (004 三(三))."""
+    """The lead unit's contact with the firm (Shantou 三(三))."""
 
     contacted_at = PastDateTimeField(
         label=_("Contacted at"),
@@ -166,13 +166,13 @@ class ContactForm(ActionForm):
 
 
 class ProgressForm(ActionForm):
-    """Weekly progress while unresolved (004 三(四))."""
+    """Weekly progress while unresolved (Shantou 三(四))."""
 
     text = forms.CharField(label=_("Progress this week"), widget=text_area(4))
 
 
 class ExtensionForm(ActionForm):
-    """延期: a stated reason (002 二(四)); the task force decides."""
+    """延期: a stated reason (Uxin 二(四)); the task force decides."""
 
     reason = forms.CharField(label=_("Reason"), widget=text_area(3))
     amount = forms.IntegerField(
@@ -184,7 +184,7 @@ class ExtensionForm(ActionForm):
 
 
 class OpinionForm(ActionForm):
-    """A co-handler's opinion to the lead unit (002 附件2 注1)."""
+    """A co-handler's opinion to the lead unit (Uxin 附件2 注1)."""
 
     text = forms.CharField(label=_("Opinion"), widget=text_area(5))
 

@@ -1,4 +1,4 @@
-"""Forms of the enterprise portal: they check shape; petitions/workflow.py checks the rules (STYLE C6)."""
+"""Forms of the enterprise portal: they check shape; petitions/workflow.py checks the rules (docs/conventions.md C6)."""
 
 from __future__ import annotations
 

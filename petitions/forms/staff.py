@@ -1,4 +1,4 @@
-"""Forms of the task force's workbench and the leaders' approval page (STYLE C6: shape only).
+"""Forms of the task force's workbench and the leaders' approval page (docs/conventions.md C6: shape only).
 
 The workflow functions check the rules; these forms check that what was typed has the right shape
 and hand `cleaned_data` on as keyword arguments.

@@ -1,23 +1,23 @@
-"""Seed the default time limits (SPEC §5), confirmed calendar years, themes and enterprise tags."""
+"""Seed the default time limits (docs/rules.md §5), confirmed calendar years, themes and enterprise tags."""
 
 from django.db import migrations
 
 DEFAULT_LIMITS = {
-    "triage": (1, "working_days", "our default; 004 三(一)"),
-    "confirm": (1, "working_days", "004 三(二)"),
-    "confirm_lower": (2, "working_days", "004 三(二)"),
-    "issue_letter": (1, "working_days", "our default; 004 三(二)"),
-    "contact": (1, "working_days", "004 三(三)"),
-    "reply_consultation": (1, "working_days", "004 三(三)"),
-    "reply_suggestion": (2, "working_days", "004 三(三)"),
-    "reply_complaint": (3, "working_days", "004 三(三)"),
-    "reply_coordination": (15, "days", "our default; 002 二(四)"),
-    "revisit": (3, "working_days", "our default; 004 三(六)"),
-    "meeting_assign": (1, "working_days", "002 二(四)"),
-    "meeting_reply_single": (7, "days", "002 二(四)"),
-    "meeting_reply_multi": (15, "days", "002 二(四)"),
-    "catalogue": (4, "working_days", "000 四(二)"),
-    "max_extensions": (2, "days", "002 二(四); a count, the unit is ignored"),
+    "triage": (1, "working_days", "our default; Shantou 三(一)"),
+    "confirm": (1, "working_days", "Shantou 三(二)"),
+    "confirm_lower": (2, "working_days", "Shantou 三(二)"),
+    "issue_letter": (1, "working_days", "our default; Shantou 三(二)"),
+    "contact": (1, "working_days", "Shantou 三(三)"),
+    "reply_consultation": (1, "working_days", "Shantou 三(三)"),
+    "reply_suggestion": (2, "working_days", "Shantou 三(三)"),
+    "reply_complaint": (3, "working_days", "Shantou 三(三)"),
+    "reply_coordination": (15, "days", "our default; Uxin 二(四)"),
+    "revisit": (3, "working_days", "our default; Shantou 三(六)"),
+    "meeting_assign": (1, "working_days", "Uxin 二(四)"),
+    "meeting_reply_single": (7, "days", "Uxin 二(四)"),
+    "meeting_reply_multi": (15, "days", "Uxin 二(四)"),
+    "catalogue": (4, "working_days", "Heyuan 四(二)"),
+    "max_extensions": (2, "days", "Uxin 二(四); a count, the unit is ignored"),
 }
 
 # Years whose State Council schedule (with make-up working days) the `holidays` package carries.
@@ -53,11 +53,15 @@ def seed(apps, schema_editor):
     policy = apps.get_model("petitions", "TimeLimitPolicy")
     for rule, (amount, unit, source) in DEFAULT_LIMITS.items():
         policy.objects.get_or_create(
-            jurisdiction=None, rule=rule, defaults={"amount": amount, "unit": unit, "source": source}
+            jurisdiction=None,
+            rule=rule,
+            defaults={"amount": amount, "unit": unit, "source": source},
         )
     year = apps.get_model("petitions", "CalendarYear")
     for y in OFFICIAL_YEARS:
-        year.objects.get_or_create(year=y, defaults={"source": "国务院办公厅节假日安排（holidays 软件包）"})
+        year.objects.get_or_create(
+            year=y, defaults={"source": "国务院办公厅节假日安排（holidays 软件包）"}
+        )
     theme = apps.get_model("petitions", "Theme")
     for code, name in THEMES:
         theme.objects.get_or_create(code=code, defaults={"name": name})

@@ -1,4 +1,4 @@
-"""Working-day calendar data kept by staff (SPEC §5). The arithmetic is in petitions/workdays.py."""
+"""Working-day calendar data kept by staff (docs/rules.md §5). The arithmetic is in petitions/workdays.py."""
 
 from django.conf import settings
 from django.db import models

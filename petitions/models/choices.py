@@ -1,4 +1,4 @@
-"""Choice lists of the petition domain (SPEC §3, §4, §7)."""
+"""Choice lists of the petition domain (docs/rules.md §3, §4, §7)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -85,7 +85,7 @@ class AgeClass(models.TextChoices):
 
 
 class RejectReason(models.TextChoices):
-    """The ten grounds for not accepting a petition (004 二)."""
+    """The ten grounds for not accepting a petition (Shantou 二)."""
 
     SECRETS = "secrets", _("Involves state secrets, trade secrets or personal privacy")
     MILITARY = "military", _("Military or national-security matter")

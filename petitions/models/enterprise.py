@@ -1,4 +1,4 @@
-"""Enterprise registry 企业信息库 (SPEC §2)."""
+"""Enterprise registry 企业信息库 (docs/rules.md §2)."""
 
 from django.conf import settings
 from django.db import models
@@ -27,7 +27,7 @@ class ProjectStage(models.TextChoices):
 
 
 class EnterpriseTag(models.Model):
-    """Tags that pick meeting participants and key liaison firms (000 三; 001)."""
+    """Tags that pick meeting participants and key liaison firms (Heyuan 三; Pingdingshan 三(一))."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=50)

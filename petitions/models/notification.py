@@ -1,4 +1,4 @@
-"""In-app notices to a person (SPEC §10: notices at receipt, assignment, deadline and reply)."""
+"""In-app notices to a person (docs/rules.md §10: notices at receipt, assignment, deadline and reply)."""
 
 from django.conf import settings
 from django.db import models

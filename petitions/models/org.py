@@ -1,4 +1,4 @@
-"""Organisation units and users (SPEC §1)."""
+"""Organisation units and users (docs/rules.md §1)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ class UnitKind(models.TextChoices):
     LEADERSHIP = "leadership", _("Leadership")
 
 
-# Units that run the mechanism for themselves (SPEC §1: each level runs the same mechanism).
+# Units that run the mechanism for themselves (docs/rules.md §1: each level runs the same mechanism).
 JURISDICTION_KINDS = (UnitKind.CITY, UnitKind.DISTRICT, UnitKind.ZONE)
 
 
@@ -75,7 +75,7 @@ class OrgUnit(models.Model):
 
     @property
     def is_lower_government(self) -> bool:
-        """District/county governments and zones get longer limits to confirm (004 三(二))."""
+        """District/county governments and zones get longer limits to confirm (Shantou 三(二))."""
         return self.kind in (UnitKind.DISTRICT, UnitKind.ZONE)
 
     def jurisdiction(self) -> OrgUnit:

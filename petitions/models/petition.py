@@ -1,4 +1,4 @@
-"""The petition 诉求 and its lifecycle graph (SPEC §3–§4).
+"""The petition 诉求 and its lifecycle graph (docs/rules.md §3–§4).
 
 Transitions here change only the petition's own fields; who may act, deadlines, events and
 notifications are the business of petitions/workflow.py, the only caller.
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 
 class Theme(models.Model):
-    """Subject of a petition, e.g. 融资, 用地, 政策兑现 (003 二(一)2, 二(三))."""
+    """Subject of a petition, e.g. 融资, 用地, 政策兑现 (Hailar 二(一)2, 二(三))."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=50)
@@ -66,7 +66,7 @@ class PetitionQuerySet(models.QuerySet):
         return self.filter(Q(lead_unit=unit) | Q(proposed_unit=unit) | Exists(co))
 
     def visible_to(self, user: User) -> PetitionQuerySet:
-        """The one rule of who sees which petition (SPEC §8); petitions/access.py builds on it."""
+        """The one rule of who sees which petition (docs/rules.md §8); petitions/access.py builds on it."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
         if user.role == Role.ENTERPRISE:
@@ -262,7 +262,7 @@ class Petition(ConcurrentTransitionMixin, models.Model):
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
 
-    # --- triage (004 二) -------------------------------------------------------------------
+    # --- triage (Shantou 二) -------------------------------------------------------------------
 
     @transition(field=state, source=State.REGISTERED, target=State.ACCEPTED)
     def accept(self, *, at: datetime) -> None:
@@ -281,7 +281,7 @@ class Petition(ConcurrentTransitionMixin, models.Model):
     def withdraw(self) -> None:
         pass
 
-    # --- assignment (004 三(二)) ---------------------------------------------------------------
+    # --- assignment (Shantou 三(二)) ---------------------------------------------------------------
 
     @transition(field=state, source=[State.ACCEPTED, State.RETURNED], target=State.PROPOSED)
     def propose(self, *, unit: OrgUnit) -> None:
@@ -298,7 +298,7 @@ class Petition(ConcurrentTransitionMixin, models.Model):
 
     @transition(field=state, source=State.RETURNED, target=State.CONFIRMED)
     def overrule_return(self, *, at: datetime) -> None:
-        """The task force rejects the return: the unit keeps the case (SPEC §10)."""
+        """The task force rejects the return: the unit keeps the case (docs/rules.md §10)."""
         self.lead_unit = self.proposed_unit
         self.confirmed_at = at
 
@@ -329,14 +329,14 @@ class Petition(ConcurrentTransitionMixin, models.Model):
 
     @transition(field=state, source=State.ACCEPTED, target=State.ASSIGNED)
     def assign_by_decision(self, *, unit: OrgUnit, letter_no: str, at: datetime) -> None:
-        """A leader's decision at a meeting is itself the assignment (002 二(四))."""
+        """A leader's decision at a meeting is itself the assignment (Uxin 二(四))."""
         self.proposed_unit = unit
         self.lead_unit = unit
         self.confirmed_at = at
         self.transfer_letter_no = letter_no
         self.transfer_letter_issued_at = at
 
-    # --- handling (004 三(三)–(四); 002 二(四)) ------------------------------------------------
+    # --- handling (Shantou 三(三)–(四); Uxin 二(四)) ------------------------------------------------
 
     @transition(field=state, source=State.ASSIGNED, target=State.IN_PROGRESS)
     def record_contact(self, *, at: datetime) -> None:
@@ -346,7 +346,7 @@ class Petition(ConcurrentTransitionMixin, models.Model):
     def reply(self, *, at: datetime) -> None:
         self.replied_at = at
 
-    # --- evaluation and close (004 三(六)–(七)) -------------------------------------------------
+    # --- evaluation and close (Shantou 三(六)–(七)) -------------------------------------------------
 
     @transition(field=state, source=State.REPLIED, target=State.CONCLUDED)
     def conclude(self, *, at: datetime) -> None:

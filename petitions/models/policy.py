@@ -1,4 +1,4 @@
-"""Time-limit policies per jurisdiction (SPEC §5 table). Defaults are rows with no jurisdiction."""
+"""Time-limit policies per jurisdiction (docs/rules.md §5). Defaults are rows with no jurisdiction."""
 
 from __future__ import annotations
 
@@ -33,21 +33,21 @@ class LimitRule(models.TextChoices):
 
 # (amount, unit, source) — the defaults shipped, seeded as rows without a jurisdiction.
 DEFAULT_LIMITS: dict[str, tuple[int, str, str]] = {
-    LimitRule.TRIAGE: (1, LimitUnit.WORKING_DAYS, "our default; 004 三(一)"),
-    LimitRule.CONFIRM: (1, LimitUnit.WORKING_DAYS, "004 三(二)"),
-    LimitRule.CONFIRM_LOWER: (2, LimitUnit.WORKING_DAYS, "004 三(二)"),
-    LimitRule.ISSUE_LETTER: (1, LimitUnit.WORKING_DAYS, "our default; 004 三(二)"),
-    LimitRule.CONTACT: (1, LimitUnit.WORKING_DAYS, "004 三(三)"),
-    LimitRule.REPLY_CONSULTATION: (1, LimitUnit.WORKING_DAYS, "004 三(三)"),
-    LimitRule.REPLY_SUGGESTION: (2, LimitUnit.WORKING_DAYS, "004 三(三)"),
-    LimitRule.REPLY_COMPLAINT: (3, LimitUnit.WORKING_DAYS, "004 三(三)"),
-    LimitRule.REPLY_COORDINATION: (15, LimitUnit.DAYS, "our default; 002 二(四)"),
-    LimitRule.REVISIT: (3, LimitUnit.WORKING_DAYS, "our default; 004 三(六)"),
-    LimitRule.MEETING_ASSIGN: (1, LimitUnit.WORKING_DAYS, "002 二(四)"),
-    LimitRule.MEETING_REPLY_SINGLE: (7, LimitUnit.DAYS, "002 二(四)"),
-    LimitRule.MEETING_REPLY_MULTI: (15, LimitUnit.DAYS, "002 二(四)"),
-    LimitRule.CATALOGUE: (4, LimitUnit.WORKING_DAYS, "000 四(二)"),
-    LimitRule.MAX_EXTENSIONS: (2, LimitUnit.DAYS, "002 二(四); a count, the unit is ignored"),
+    LimitRule.TRIAGE: (1, LimitUnit.WORKING_DAYS, "our default; Shantou 三(一)"),
+    LimitRule.CONFIRM: (1, LimitUnit.WORKING_DAYS, "Shantou 三(二)"),
+    LimitRule.CONFIRM_LOWER: (2, LimitUnit.WORKING_DAYS, "Shantou 三(二)"),
+    LimitRule.ISSUE_LETTER: (1, LimitUnit.WORKING_DAYS, "our default; Shantou 三(二)"),
+    LimitRule.CONTACT: (1, LimitUnit.WORKING_DAYS, "Shantou 三(三)"),
+    LimitRule.REPLY_CONSULTATION: (1, LimitUnit.WORKING_DAYS, "Shantou 三(三)"),
+    LimitRule.REPLY_SUGGESTION: (2, LimitUnit.WORKING_DAYS, "Shantou 三(三)"),
+    LimitRule.REPLY_COMPLAINT: (3, LimitUnit.WORKING_DAYS, "Shantou 三(三)"),
+    LimitRule.REPLY_COORDINATION: (15, LimitUnit.DAYS, "our default; Uxin 二(四)"),
+    LimitRule.REVISIT: (3, LimitUnit.WORKING_DAYS, "our default; Shantou 三(六)"),
+    LimitRule.MEETING_ASSIGN: (1, LimitUnit.WORKING_DAYS, "Uxin 二(四)"),
+    LimitRule.MEETING_REPLY_SINGLE: (7, LimitUnit.DAYS, "Uxin 二(四)"),
+    LimitRule.MEETING_REPLY_MULTI: (15, LimitUnit.DAYS, "Uxin 二(四)"),
+    LimitRule.CATALOGUE: (4, LimitUnit.WORKING_DAYS, "Heyuan 四(二)"),
+    LimitRule.MAX_EXTENSIONS: (2, LimitUnit.DAYS, "Uxin 二(四); a count, the unit is ignored"),
 }
 
 

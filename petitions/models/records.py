@@ -163,7 +163,7 @@ class ContactMethod(models.TextChoices):
 
 
 class ContactRecord(models.Model):
-    """The lead unit's first contact with the firm, due 1 working day after the letter (004 三(三))."""
+    """The lead unit's first contact with the firm, due 1 working day after the letter (Shantou 三(三))."""
 
     petition = models.ForeignKey(
         "petitions.Petition",
@@ -195,7 +195,7 @@ class ContactRecord(models.Model):
 
 
 class ProgressReport(models.Model):
-    """Weekly progress while unresolved, due every Thursday (004 三(四))."""
+    """Weekly progress while unresolved, due every Thursday (Shantou 三(四))."""
 
     petition = models.ForeignKey(
         "petitions.Petition",
@@ -232,7 +232,7 @@ class ExtensionStatus(models.TextChoices):
 
 
 class Extension(models.Model):
-    """延期: reason required, at most two per petition, approved by the task force (002 二(四))."""
+    """延期: reason required, at most two per petition, approved by the task force (Uxin 二(四))."""
 
     petition = models.ForeignKey(
         "petitions.Petition",
@@ -291,7 +291,7 @@ class ReturnDecision(models.TextChoices):
 
 
 class PetitionReturn(models.Model):
-    """退回 by a proposed unit, reviewed by the task force (004 三(二); SPEC §10)."""
+    """退回 by a proposed unit, reviewed by the task force (Shantou 三(二); docs/rules.md §10)."""
 
     petition = models.ForeignKey(
         "petitions.Petition",
@@ -385,7 +385,7 @@ class EvaluationSource(models.TextChoices):
 
 
 class Evaluation(models.Model):
-    """满意 / 基本满意 / 不满意, given by the firm or recorded on a revisit (004 三(六); 000 四(八))."""
+    """满意 / 基本满意 / 不满意, given by the firm or recorded on a revisit (Shantou 三(六); Heyuan 四(八))."""
 
     petition = models.ForeignKey(
         "petitions.Petition",

@@ -1,4 +1,4 @@
-"""Reference data the task force keeps: the routing catalogue (派单目录, SPEC §10)."""
+"""Reference data the task force keeps: the routing catalogue (派单目录, docs/rules.md §10)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

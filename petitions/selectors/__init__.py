@@ -1,1 +1,1 @@
-"""Multi-model reads for pages and reports (STYLE C4)."""
+"""Multi-model reads for pages and reports (docs/conventions.md C4)."""

@@ -1,4 +1,4 @@
-"""Likely duplicates of a petition at triage (SPEC §3 重复件; 004 二 last paragraph).
+"""Likely duplicates of a petition at triage (docs/rules.md §3 重复件; Shantou 二 last paragraph).
 
 A petition is a likely duplicate of an *earlier* one of the same firm, received within the last
 180 days, that was not rejected, withdrawn or itself merged, and whose text is similar. Similarity

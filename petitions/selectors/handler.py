@@ -1,6 +1,6 @@
-"""Reads for the department handler's pages: the inbox and the petition page (SPEC §1 承办单位).
+"""Reads for the department handler's pages: the inbox and the petition page (docs/rules.md §1 承办单位).
 
-The inbox runs a fixed number of queries whatever the number of rows (STYLE C4, C9): one aggregate
+The inbox runs a fixed number of queries whatever the number of rows (docs/conventions.md C4, C9): one aggregate
 for every tab count, one for the page of rows (with the missing-progress flag as a correlated
 subquery), and the calendar queries behind "two working days ahead" and the working days left.
 Every tab starts from an indexed unit column — `lead_unit`, `proposed_unit` or the co-unit table —
@@ -178,7 +178,7 @@ def tab_counts(unit: OrgUnit, today: date, soon: date) -> dict[str, int]:
 
 def progress_due_annotation(unit: OrgUnit, today: date) -> Case:
     """True on a petition this unit leads, in handling, with no progress report counted for this
-    week's reporting Thursday (004 三(四)) — a correlated subquery, not a query per row."""
+    week's reporting Thursday (Shantou 三(四)) — a correlated subquery, not a query per row."""
     this_week = ProgressReport.objects.filter(
         petition=OuterRef("pk"), week_thursday__gte=reporting_thursday(today)
     )

@@ -171,7 +171,7 @@ def leaders_for(petition: Petition) -> QuerySet[User]:
 
 
 def routing_proposal(petition: Petition) -> RoutingRule | None:
-    """The routing catalogue's default lead (and co-handlers) for the theme here (SPEC §10)."""
+    """The routing catalogue's default lead (and co-handlers) for the theme here (docs/rules.md §10)."""
     if not petition.theme_id:
         return None
     return (
@@ -297,7 +297,7 @@ def approval_record(petition: Petition) -> PetitionEvent | None:
 
 
 def dossier(petition: Petition) -> dict:
-    """The archive file of one petition (004 三(七); SPEC §4.12)."""
+    """The archive file of one petition (Shantou 三(七); docs/rules.md §4.12)."""
     data = records(petition)
     replies, opinions = split_replies(data.pop("replies"))
     events = data["events"]

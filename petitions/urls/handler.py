@@ -1,4 +1,4 @@
-"""The department handler's pages, under /handle/ (SPEC §1 承办单位, 协办单位)."""
+"""The department handler's pages, under /handle/ (docs/rules.md §1 承办单位, 协办单位)."""
 
 from django.urls import path
 

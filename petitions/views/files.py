@@ -1,4 +1,4 @@
-"""Attachments are served only to people who may see the petition (SPEC §8), never from a public URL."""
+"""Attachments are served only to people who may see the petition (docs/rules.md §8), never from a public URL."""
 
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404

@@ -1,6 +1,6 @@
 """The department handler's pages (/handle/): the inbox, the petition page and its actions.
 
-Each action view reads like a recipe (STYLE C5): the handler-only decorator authorises (403 for
+Each action view reads like a recipe (docs/conventions.md C5): the handler-only decorator authorises (403 for
 another audience), the petition is fetched through `visible_to` (404 for another unit), the form
 checks the shape, one workflow function decides and records, and the view redirects. With htmx the
 form is posted in place: errors come back as the form alone, success reloads the page's main area.

@@ -1,4 +1,4 @@
-"""The start page sends each person to the screen of their audience (SPEC §1)."""
+"""The start page sends each person to the screen of their audience (docs/rules.md §1)."""
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse

@@ -1,8 +1,8 @@
-"""The enterprise portal (SPEC §1 enterprise; §3 intake; §4.10 evaluation; §8 confidentiality).
+"""The enterprise portal (docs/rules.md §1 enterprise; §3 intake; §4.10 evaluation; §8 confidentiality).
 
 Every view: authorise (an enterprise account, verified by the task force) → fetch through
 `Petition.objects.visible_to` (another firm's petition is a 404) → validate the form → call one
-workflow function → redirect (STYLE C5).
+workflow function → redirect (docs/conventions.md C5).
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def portal_page(
 
 def enterprise_account(*, verified: bool = True) -> Callable:
     """Only enterprise accounts (else 403); until the task force verifies the firm, only the
-    pending page (SPEC §2: the registry is checked before a firm may petition)."""
+    pending page (docs/rules.md §2: the registry is checked before a firm may petition)."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
@@ -101,7 +101,7 @@ def pending_page(request: HttpRequest, status: int = 200) -> HttpResponse:
 
 
 def own_petition(request: HttpRequest, pk: int) -> Petition:
-    """The firm's own petition, or 404 so that another firm's numbers do not leak (SPEC §8)."""
+    """The firm's own petition, or 404 so that another firm's numbers do not leak (docs/rules.md §8)."""
     return get_object_or_404(
         Petition.objects.visible_to(request.user).select_related("theme", "lead_unit"), pk=pk
     )
@@ -125,7 +125,7 @@ def _workflow_error(form: forms.Form, error: WorkflowError) -> None:
     form.add_error(field if field in form.fields else None, error)
 
 
-# --- account (SPEC §2) -------------------------------------------------------------------------
+# --- account (docs/rules.md §2) -------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -190,7 +190,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("portal:petitions")
 
 
-# --- my petitions (SPEC §4) -------------------------------------------------------------------
+# --- my petitions (docs/rules.md §4) -------------------------------------------------------------------
 
 
 @require_GET
@@ -344,7 +344,7 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         deadlines.annotate_days_left([reply_due], timezone.localdate())
     context = {
         "petition": petition,
-        # Only what the firm may see: its timeline, replies to it, files shown to it (SPEC §8).
+        # Only what the firm may see: its timeline, replies to it, files shown to it (docs/rules.md §8).
         "events": petition.events.filter(visible_to_firm=True),
         "replies": petition.replies.filter(kind=ReplyKind.REPLY).select_related("unit"),
         "attachments": petition.attachments.filter(visible_to_firm=True),
@@ -443,7 +443,7 @@ def evaluate(request: HttpRequest, pk: int) -> HttpResponse:
     return portal_page(request, "petitions/portal/evaluate.html", context, status=status)
 
 
-# --- notifications (SPEC §10) ---------------------------------------------------------------
+# --- notifications (docs/rules.md §10) ---------------------------------------------------------------
 
 
 @require_GET

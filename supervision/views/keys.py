@@ -1,4 +1,4 @@
-"""重点督办: the key-supervision list, a leader's decision, and the follow-ups (004 三(五))."""
+"""重点督办: the key-supervision list, a leader's decision, and the follow-ups (Shantou 三(五))."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""工作台账: every assigned petition and its close-out (销号), with its Excel export (001 三(二))."""
+"""工作台账: every assigned petition and its close-out (销号), with its Excel export (Pingdingshan 三(二))."""
 
 from __future__ import annotations
 

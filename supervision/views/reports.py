@@ -1,5 +1,5 @@
-"""Monthly and quarterly reports (SPEC §5: monthly by the 25th, quarterly by the 10th after the
-quarter; 003 三(二)) as a print page, PDF and Excel."""
+"""Monthly and quarterly reports (docs/rules.md §5: monthly by the 25th, quarterly by the 10th after the
+quarter; Hailar 三(二)) as a print page, PDF and Excel."""
 
 from __future__ import annotations
 

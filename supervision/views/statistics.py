@@ -1,4 +1,4 @@
-"""Statistics with charts (000 四(八); 004 一(一)4): volumes, per-unit rates, recurring problems."""
+"""Statistics with charts (Heyuan 四(八); Shantou 一(一)4): volumes, per-unit rates, recurring problems."""
 
 from __future__ import annotations
 

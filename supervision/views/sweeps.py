@@ -1,4 +1,4 @@
-"""Monthly sweeps (004 三(五)): the list, one sweep's unresolved items, and its notice (通报)."""
+"""Monthly sweeps (Shantou 三(五)): the list, one sweep's unresolved items, and its notice (通报)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Browser tests drive Debian's Chromium through Playwright (NOTES.md: no browser downloads here)."""
+"""Browser tests drive Debian's Chromium through Playwright (README, browser tests: no browser downloads here)."""
 
 import os
 import shutil

@@ -1,4 +1,4 @@
-"""A meeting in a real browser, from planning to the supervision ledger (SPEC §6; 000 四).
+"""A meeting in a real browser, from planning to the supervision ledger (docs/rules.md §6; Heyuan 四).
 
 A firm submits a topic form in the portal; the task force plans a meeting, takes the firm's topic and a
 late petition the agenda rules propose, verifies both, drafts and submits the catalogue; the chair
@@ -57,7 +57,7 @@ def test_a_meeting_from_planning_to_the_supervision_ledger(
     url = live_server.url
     now = timezone.now()
     world.firm.tags.add(EnterpriseTag.objects.get(code="above_size"))  # 规上企业
-    # A petition answered late: the agenda rules will propose it (004 四(一)).
+    # A petition answered late: the agenda rules will propose it (Shantou 四(一)).
     time_machine.move_to(now - timedelta(days=30), tick=False)
     late = flow.in_progress(world)
     time_machine.move_to(now, tick=True)

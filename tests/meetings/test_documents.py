@@ -1,6 +1,6 @@
 """The printed meeting documents: the issue catalogue (A4 landscape, numbered pages, a header on every
 page, a table header that repeats, Chinese fonts), 《企业诉求事项处理意见》 and the three forms of
-002 附件1–3, each as a PDF and as the HTML print view of the same template (STYLE C11)."""
+Uxin 附件1–3, each as a PDF and as the HTML print view of the same template (docs/conventions.md C11)."""
 
 import re
 import shutil

@@ -1,5 +1,5 @@
 """The meeting pages: who may open each, what each shows, and that forms keep what was typed
-(SPEC §6; STYLE C5, C9). The lifecycle itself is tested in test_workflow.py."""
+(docs/rules.md §6; docs/conventions.md C5, C9). The lifecycle itself is tested in test_workflow.py."""
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo

@@ -1,5 +1,5 @@
 """The meetings admin is for data: every model is registered, `state` is read-only, a task force
-sees only its jurisdictions, and the admin actions go through meetings/workflow.py (STYLE C10)."""
+sees only its jurisdictions, and the admin actions go through meetings/workflow.py (docs/conventions.md C10)."""
 
 import pytest
 from django.contrib import admin

@@ -1,4 +1,4 @@
-"""Meetings from planning to close, the agenda rules and the catalogue (SPEC §6; 000 四; 004 四)."""
+"""Meetings from planning to close, the agenda rules and the catalogue (docs/rules.md §6; Heyuan 四; Shantou 四)."""
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo

@@ -1,4 +1,4 @@
-"""The task force's admin: every model renders, transitions go through the workflow (STYLE C10)."""
+"""The task force's admin: every model renders, transitions go through the workflow (docs/conventions.md C10)."""
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo

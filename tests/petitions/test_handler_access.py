@@ -1,5 +1,5 @@
 """Who may open the handler's pages: a unit sees only its own petitions (404 for the rest, so that
-existence does not leak), and every other audience is refused with 403 (SPEC §8)."""
+existence does not leak), and every other audience is refused with 403 (docs/rules.md §8)."""
 
 import pytest
 from django.urls import reverse

@@ -1,4 +1,4 @@
-"""Which time limit applies, and when it falls due (SPEC §5 table)."""
+"""Which time limit applies, and when it falls due (docs/rules.md §5)."""
 
 from datetime import date
 

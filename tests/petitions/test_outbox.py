@@ -1,4 +1,4 @@
-"""A broker outage never loses a notice nor fails the request (ARCHITECTURE: tasks)."""
+"""A broker outage never loses a notice nor fails the request (docs/architecture.md §7: tasks)."""
 
 from datetime import timedelta
 

@@ -1,4 +1,4 @@
-"""The enterprise portal: submit, follow, supplement, withdraw, rate, read notices (SPEC §3, §4, §8)."""
+"""The enterprise portal: submit, follow, supplement, withdraw, rate, read notices (docs/rules.md §3, §4, §8)."""
 
 import pytest
 from django.core.cache import cache
@@ -478,7 +478,7 @@ def test_the_notification_list_costs_a_fixed_number_of_queries(
     assert len(response.context["page"].object_list) == 20
 
 
-# --- who may see what (SPEC §8) ---------------------------------------------------------------
+# --- who may see what (docs/rules.md §8) ---------------------------------------------------------------
 
 ID_URLS = ["portal:petition", "portal:add_material", "portal:withdraw", "portal:evaluate"]
 

@@ -1,4 +1,4 @@
-"""Look-alike open petitions of the same firm, offered before a new one is submitted (SPEC §10 并单)."""
+"""Look-alike open petitions of the same firm, offered before a new one is submitted (docs/rules.md §10 并单)."""
 
 import pytest
 

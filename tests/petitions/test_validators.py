@@ -1,4 +1,4 @@
-"""Identity validators (SPEC §2): the unified social credit code (GB 32100-2015) and phone numbers.
+"""Identity validators (docs/rules.md §2): the unified social credit code (GB 32100-2015) and phone numbers.
 
 Messages are only checked to be present: the zh_Hans catalogue may lag behind the msgids, so the
 `code` of the ValidationError is what the tests pin down.

@@ -1,4 +1,4 @@
-"""Working days over the Chinese calendar (SPEC §5; 民法典 第二百零一条、第二百零三条).
+"""Working days over the Chinese calendar (docs/rules.md §5; 民法典 第二百零一条、第二百零三条).
 
 The 2026 facts below are the State Council's 2026 holiday schedule as carried by the `holidays`
 package, checked day by day against it.

@@ -1,4 +1,4 @@
-"""The petition lifecycle, action by action (SPEC §3–§4; petitions/workflow.py)."""
+"""The petition lifecycle, action by action (docs/rules.md §3–§4; petitions/workflow.py)."""
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo

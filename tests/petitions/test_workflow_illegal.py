@@ -1,4 +1,4 @@
-"""Every move the lifecycle does not allow is refused with a clear error and changes nothing (SPEC §4)."""
+"""Every move the lifecycle does not allow is refused with a clear error and changes nothing (docs/rules.md §4)."""
 
 import threading
 

@@ -1,4 +1,4 @@
-"""The notice (通报) and the reports as PDF and Excel; the ledger as Excel (SPEC §7)."""
+"""The notice (通报) and the reports as PDF and Excel; the ledger as Excel (docs/rules.md §7)."""
 
 import re
 import shutil

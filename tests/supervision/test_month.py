@@ -1,4 +1,4 @@
-"""A whole month under a frozen clock: reminders on the right days, the sweep once (SPEC §5, §7)."""
+"""A whole month under a frozen clock: reminders on the right days, the sweep once (docs/rules.md §5, §7)."""
 
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo

@@ -1,4 +1,4 @@
-"""What the ledger, the statistics and the reports count (SPEC §7; supervision/selectors.py).
+"""What the ledger, the statistics and the reports count (docs/rules.md §7; supervision/selectors.py).
 
 The builders at the top bring petitions to a state through petitions/workflow.py at chosen days
 (time-machine), so that deadlines are met or missed for real; test_views and test_exports use them.

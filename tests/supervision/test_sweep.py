@@ -1,4 +1,4 @@
-"""The monthly sweep on the 25th or the next working day, exactly once (004 三(五); SPEC §7)."""
+"""The monthly sweep on the 25th or the next working day, exactly once (Shantou 三(五); docs/rules.md §7)."""
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo

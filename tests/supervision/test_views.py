@@ -1,4 +1,4 @@
-"""/staff/supervision/: who may open what, and what each page does (SPEC §7; STYLE C9)."""
+"""/staff/supervision/: who may open what, and what each page does (docs/rules.md §7; docs/conventions.md C9)."""
 
 from datetime import date
 from types import SimpleNamespace

@@ -382,7 +382,7 @@ def _later(prev: datetime, working_days: int, hour: int, minute: int) -> datetim
 
 
 def _next_thursday_after(prev: datetime, minute: int) -> datetime:
-    """The weekly report is due on Thursdays (004 三(四)); on a holiday it waits for the next working day."""
+    """The weekly report is due on Thursdays (Shantou 三(四)); on a holiday it waits for the next working day."""
     day = timezone.localtime(prev).date() + timedelta(days=1)
     day += timedelta(days=(3 - day.weekday()) % 7)
     if not workdays.is_working_day(day):
@@ -794,7 +794,7 @@ class _Loader:
         )
 
     def _tier(self, case: Case) -> str:
-        """一般问题部门办理 · 复杂问题联合会商 · 重点问题领导协调 (003 二(四)2)."""
+        """一般问题部门办理 · 复杂问题联合会商 · 重点问题领导协调 (Hailar 二(四)2)."""
         if any(action == "submit" for action, _opts in case.script):
             return Tier.KEY
         return Tier.COMPLEX if case.co_units else Tier.GENERAL

@@ -1,4 +1,4 @@
-"""呈批: the leaders' approval queue and decision page, and the task force's reassignment (004 三(二))."""
+"""呈批: the leaders' approval queue and decision page, and the task force's reassignment (Shantou 三(二))."""
 
 from __future__ import annotations
 

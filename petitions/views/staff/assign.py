@@ -1,5 +1,5 @@
 """Assignment: propose the lead unit, review returns, submit for a leader's approval, issue the letter,
-and decide extension requests (004 三(二); SPEC §10)."""
+and decide extension requests (Shantou 三(二); docs/rules.md §10)."""
 
 from __future__ import annotations
 

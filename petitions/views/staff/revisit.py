@@ -1,4 +1,4 @@
-"""Revisit (回访): record the firm's rating on its behalf, conclude without one, archive (004 三(六)–(七))."""
+"""Revisit (回访): record the firm's rating on its behalf, conclude without one, archive (Shantou 三(六)–(七))."""
 
 from __future__ import annotations
 
