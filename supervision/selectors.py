@@ -2,7 +2,7 @@
 
 Set-based (docs/conventions.md C4): each list and each table of figures is one SQL query built with annotations,
 `Subquery`/`Exists` and GROUP BY, whatever the number of petitions. Python only reshapes the few
-aggregated rows into chart series and rates.
+aggregated rows into rates; supervision/charts.py turns them into chart series.
 
 Definitions used throughout (docs/rules.md §7; Shantou 三(五)):
 - close-out (销号) of an assigned petition: open until concluded; then on time when its last REPLY
@@ -57,6 +57,8 @@ from petitions.models import (
     Theme,
 )
 from petitions.workflow import reporting_thursday
+from supervision import charts
+from supervision.charts import Chart
 from supervision.models import (
     KeyFollowUp,
     KeyStatus,
@@ -344,45 +346,6 @@ def key_counts(visible: PetitionQuerySet) -> dict[str, int]:
 
 
 @dataclass
-class Chart:
-    """What static/js/charts.js draws, and the table fallback shows."""
-
-    id: str
-    title: str
-    kind: str  # "stacked" (bars per month), "bars" (horizontal totals), "rates" (percentages)
-    categories: list[str]
-    series: list[dict]
-
-    def as_json(self) -> dict:
-        return {
-            "kind": self.kind,
-            "title": self.title,
-            "categories": self.categories,
-            "series": self.series,
-        }
-
-    @property
-    def data_id(self) -> str:
-        return f"chart-data-{self.id}"
-
-    @property
-    def table(self) -> dict:
-        """The accessible fallback: months as columns for stacked charts, else one row per bar."""
-        if self.kind == "stacked":
-            return {
-                "head": self.categories,
-                "rows": [(s["name"], s["data"]) for s in self.series],
-            }
-        return {
-            "head": [s["name"] for s in self.series],
-            "rows": [
-                (category, [s["data"][i] for s in self.series])
-                for i, category in enumerate(self.categories)
-            ],
-        }
-
-
-@dataclass
 class UnitRate:
     unit_id: int
     unit: str
@@ -483,40 +446,7 @@ class Statistics:
         return Decimal(self.policy.basic_satisfied_weight)
 
 
-MAX_SERIES = 10  # a stacked chart shows the largest series and puts the rest under "Other"
-MAX_BARS = 20
 MAX_RECURRING = 20  # most frequent recurring problems listed per kind of place
-
-
-def _month_label(m: date) -> str:
-    return f"{m:%Y-%m}"
-
-
-def _stacked(
-    chart_id: str,
-    title: str,
-    counts: dict[tuple[date, object], int],
-    months: list[date],
-    names: dict,
-) -> Chart:
-    """Bars per month stacked by a dimension; the largest MAX_SERIES values, the rest as "Other"."""
-    totals: dict[object, int] = defaultdict(int)
-    for (_m, key), n in counts.items():
-        totals[key] += n
-    ordered = sorted(totals, key=lambda k: (-totals[k], str(names.get(k, k))))
-    shown, rest = ordered[:MAX_SERIES], ordered[MAX_SERIES:]
-    series = [
-        {"name": str(names.get(k, k)), "data": [counts.get((m, k), 0) for m in months]}
-        for k in shown
-    ]
-    if rest:
-        series.append(
-            {
-                "name": str(_("Other")),
-                "data": [sum(counts.get((m, k), 0) for k in rest) for m in months],
-            }
-        )
-    return Chart(chart_id, title, "stacked", [_month_label(m) for m in months], series)
 
 
 def _names(ids: set[int], model: type) -> dict[int | None, str]:
@@ -661,51 +591,16 @@ def statistics(visible: PetitionQuerySet, period: Period, policy: SupervisionPol
             rate = rates.setdefault(unit, UnitRate(unit_id=unit, unit="", weight=weight))
             rate.received += n
 
-    channel_names = dict(Channel.choices)
-    type_names = dict(PetitionType.choices)
-    result.charts = [
-        _stacked("by-channel", str(_("By channel")), dims["channel"], months, channel_names),
-        _stacked("by-type", str(_("By type")), dims["type"], months, type_names),
-        _stacked("by-theme", str(_("By theme")), dims["theme"], months, themes),
-        _stacked("by-jurisdiction", str(_("By jurisdiction")), dims["jurisdiction"], months, units),
-        _stacked("by-unit-month", str(_("By lead unit")), dims["unit"], months, units),
-    ]
-    top_units = sorted(unit_totals, key=lambda u: (-unit_totals[u], units.get(u, "")))[:MAX_BARS]
-    result.charts.append(
-        Chart(
-            "by-unit",
-            str(_("Lead units in the period (largest %(n)d)") % {"n": MAX_BARS}),
-            "bars",
-            [units.get(u, "") for u in top_units],
-            [{"name": str(_("Petitions")), "data": [unit_totals[u] for u in top_units]}],
-        )
-    )
     for rate in rates.values():
         rate.unit = units.get(rate.unit_id) or str(rate.unit_id)
     result.rates = sorted(rates.values(), key=lambda r: (-r.received, r.unit))
-    shown = result.rates[:MAX_BARS]
-    result.charts.append(
-        Chart(
-            "rates",
-            str(_("Rates by lead unit (largest %(n)d)") % {"n": MAX_BARS}),
-            "rates",
-            [r.unit for r in shown],
-            [
-                {
-                    "name": str(_("Confirmed in time")),
-                    "data": [_float(r.confirm_rate) for r in shown],
-                },
-                {
-                    "name": str(_("Concluded in time")),
-                    "data": [_float(r.conclude_rate) for r in shown],
-                },
-                {
-                    "name": str(_("Satisfaction")),
-                    "data": [_float(r.satisfaction_rate) for r in shown],
-                },
-            ],
-        )
-    )
+    names = {
+        "channel": dict(Channel.choices),
+        "type": dict(PetitionType.choices),
+        "theme": themes,
+        "unit": units,
+    }
+    result.charts = charts.statistics_charts(dims, months, names, unit_totals, result.rates)
 
     threshold = policy.recurring_threshold
     by_place = _recurring(place_theme, units, themes, threshold)
@@ -715,10 +610,6 @@ def statistics(visible: PetitionQuerySet, period: Period, policy: SupervisionPol
     result.recurring_more = sum(max(len(rows) - MAX_RECURRING, 0) for rows in (by_place, by_unit))
     result.monthly_issues = _monthly_issues(month_place_theme, units, themes)
     return result
-
-
-def _float(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
 
 
 def _recurring(
