@@ -20,7 +20,6 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import can_proceed
 
 from meetings.models import (
     AgendaRule,
@@ -35,6 +34,7 @@ from meetings.models import (
 )
 from petitions import access, limits, workdays
 from petitions import workflow as petitions_workflow
+from petitions import workflow_kit as kit
 from petitions.exceptions import WorkflowError
 from petitions.models import (
     Channel,
@@ -51,26 +51,15 @@ CATALOGUE_WORKING_DAYS = 4
 
 
 def _lock(meeting_id: int) -> Meeting:
-    meeting = (
-        Meeting.objects.select_for_update(of=("self",))
-        .select_related("jurisdiction")
-        .filter(pk=meeting_id)
-        .first()
+    return kit.lock(
+        Meeting.objects.select_related("jurisdiction"),
+        meeting_id,
+        _("This meeting does not exist."),
     )
-    if meeting is None:
-        raise WorkflowError(_("This meeting does not exist."), code="missing")
-    return meeting
 
 
 def _fire(meeting: Meeting, name: str, **kwargs: object) -> None:
-    method = getattr(meeting, name)
-    if not can_proceed(method):
-        raise WorkflowError(
-            _("This cannot be done while the meeting is “%(state)s”.")
-            % {"state": meeting.get_state_display()},
-            code="invalid_transition",
-        )
-    method(**kwargs)
+    kit.fire(meeting, name, _("This cannot be done while the meeting is “%(state)s”."), **kwargs)
 
 
 def _require_staff(actor: User, jurisdiction: OrgUnit) -> None:
@@ -89,13 +78,6 @@ def _require_leader(actor: User, jurisdiction: OrgUnit) -> None:
         and jurisdiction.pk in access.jurisdiction_ids_under(actor.unit)
     ):
         raise PermissionDenied(_("Only a leader of this jurisdiction may do this."))
-
-
-def _required(text: str, message: str) -> str:
-    text = (text or "").strip()
-    if not text:
-        raise WorkflowError(message, code="required")
-    return text
 
 
 def catalogue_due(meeting_date: date, jurisdiction: OrgUnit | None = None) -> date:
@@ -131,7 +113,7 @@ def plan(
     meeting = Meeting.objects.create(
         jurisdiction=jurisdiction,
         kind=kind,
-        title=_required(title, _("A title is required.")),
+        title=kit.required(title, _("A title is required.")),
         date=date,
         location=location.strip(),
         chair=chair,
@@ -178,9 +160,9 @@ def submit_topic_by_firm(
         meeting=_next_meeting(enterprise.jurisdiction),
         source=TopicSource.FIRM,
         enterprise=enterprise,
-        person_in_charge=_required(person_in_charge, _("Name the person in charge.")),
-        phone=_required(phone, _("A phone number is required.")),
-        problem=_required(problem, _("Describe the problem.")),
+        person_in_charge=kit.required(person_in_charge, _("Name the person in charge.")),
+        phone=kit.required(phone, _("A phone number is required.")),
+        problem=kit.required(problem, _("Describe the problem.")),
         suggestion=suggestion.strip(),
         remarks=remarks.strip(),
         submitted_by=actor,
@@ -215,7 +197,7 @@ def add_topic(
         channel_unit=channel_unit,
         person_in_charge=person_in_charge.strip(),
         phone=phone.strip(),
-        problem=_required(problem, _("Describe the problem.")),
+        problem=kit.required(problem, _("Describe the problem.")),
         suggestion=suggestion.strip(),
         remarks=remarks.strip(),
         submitted_by=actor,
@@ -312,9 +294,9 @@ def verify_topic(
         or topic.status == TopicStatus.CATALOGUED
     ):
         raise WorkflowError(_("This topic cannot be changed now."), code="closed")
-    topic.verification_note = _required(note, _("Record what the departments said."))
+    topic.verification_note = kit.required(note, _("Record what the departments said."))
     if keep:
-        topic.opinion = _required(opinion, _("Draft the proposed handling opinion."))
+        topic.opinion = kit.required(opinion, _("Draft the proposed handling opinion."))
         if lead_unit is None:
             raise WorkflowError(_("Choose the lead unit."), code="unit_required")
         co_units = [u for u in co_units if u.pk != lead_unit.pk]
@@ -399,7 +381,7 @@ def review_catalogue(*, meeting_id: int, actor: User, note: str) -> Meeting:
         "review",
         by=actor,
         at=timezone.now(),
-        note=_required(note, _("Record the review.")),
+        note=kit.required(note, _("Record the review.")),
     )
     meeting.save()
     return meeting
@@ -421,7 +403,7 @@ def approve_catalogue(*, meeting_id: int, actor: User) -> Meeting:
 def send_back_catalogue(*, meeting_id: int, actor: User, note: str) -> Meeting:
     meeting = _lock(meeting_id)
     _require_leader(actor, meeting.jurisdiction)
-    meeting.review_note = _required(note, _("Say what to change."))
+    meeting.review_note = kit.required(note, _("Say what to change."))
     _fire(meeting, "send_back")
     meeting.save()
     return meeting
@@ -478,7 +460,7 @@ def record_decision(
         )
     if outcome not in (Outcome.SETTLED, Outcome.ASSIGNED):
         raise WorkflowError(_("Choose whether it was settled or assigned."), code="bad_outcome")
-    item.decision = _required(decision, _("Record the leader's decision."))
+    item.decision = kit.required(decision, _("Record the leader's decision."))
     item.outcome = outcome
     if outcome == Outcome.ASSIGNED:
         item.lead_unit = lead_unit or item.lead_unit
@@ -594,8 +576,8 @@ def evaluate(
     return MeetingEvaluation.objects.create(
         meeting=meeting,
         enterprise_id=actor.enterprise_id,
-        person_in_charge=_required(person_in_charge, _("Name the person in charge.")),
-        phone=_required(phone, _("A phone number is required.")),
+        person_in_charge=kit.required(person_in_charge, _("Name the person in charge.")),
+        phone=kit.required(phone, _("A phone number is required.")),
         rating=rating,
         suggestions=suggestions.strip(),
         submitted_by=actor,

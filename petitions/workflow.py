@@ -49,9 +49,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import can_proceed
 
 from petitions import access, deadlines, events, limits, merged, workdays
+from petitions import workflow_kit as kit
 from petitions.exceptions import WorkflowError
 from petitions.models import (
     Channel,
@@ -87,37 +87,20 @@ from zqztc import dates, queue
 
 
 def _lock(petition_id: int) -> Petition:
-    try:
-        return (
-            Petition.objects.select_for_update(of=("self",))
-            .select_related("jurisdiction", "proposed_unit", "lead_unit", "enterprise")
-            .get(pk=petition_id)
-        )
-    except Petition.DoesNotExist:
-        raise WorkflowError(_("This petition does not exist.")) from None
+    return kit.lock(
+        Petition.objects.select_related("jurisdiction", "proposed_unit", "lead_unit", "enterprise"),
+        petition_id,
+        _("This petition does not exist."),
+    )
 
 
 def _not_now(petition: Petition) -> WorkflowError:
-    return WorkflowError(
-        _("This cannot be done while the petition is “%(state)s”.")
-        % {"state": petition.get_state_display()},
-        code="invalid_transition",
-    )
+    return kit.not_now(petition, _("This cannot be done while the petition is “%(state)s”."))
 
 
 def _fire(petition: Petition, name: str, **kwargs: object) -> None:
     """Fire a transition or explain, in the user's language, why it cannot happen now."""
-    method = getattr(petition, name)
-    if not can_proceed(method):
-        raise _not_now(petition)
-    method(**kwargs)
-
-
-def _required(text: str, message: str) -> str:
-    text = (text or "").strip()
-    if not text:
-        raise WorkflowError(message, code="required")
-    return text
+    kit.fire(petition, name, _("This cannot be done while the petition is “%(state)s”."), **kwargs)
 
 
 def _notify(event_id: int) -> None:
@@ -219,8 +202,8 @@ def register(
             % {"earliest": dates.EARLIEST.isoformat()},
             code="too_early",
         )
-    title = _required(title, _("A title is required."))
-    content = _required(content, _("The content is required."))
+    title = kit.required(title, _("A title is required."))
+    content = kit.required(content, _("The content is required."))
 
     def duplicate_ref() -> WorkflowError | None:
         taken = Petition.objects.filter(channel=channel, channel_ref=channel_ref)
@@ -271,7 +254,7 @@ def withdraw(*, petition_id: int, actor: User, note: str = "") -> Petition:
     petition = _lock(petition_id)
     access.require_enterprise_or_task_force(actor, petition)
     if not actor.has_role(Role.ENTERPRISE):
-        note = _required(note, _("Record how the enterprise asked to withdraw."))
+        note = kit.required(note, _("Record how the enterprise asked to withdraw."))
     before = petition.state
     _fire(petition, "withdraw")
     deadlines.close_all(petition, at=timezone.now())
@@ -318,7 +301,7 @@ def reject(*, petition_id: int, actor: User, reason: str, explanation: str) -> P
         raise WorkflowError(
             _("Choose one of the reasons for not accepting."), code="reason_required"
         )
-    explanation = _required(explanation, _("Explain to the enterprise why it is not accepted."))
+    explanation = kit.required(explanation, _("Explain to the enterprise why it is not accepted."))
     before = petition.state
     _fire(petition, "reject", reason=reason, explanation=explanation)
     deadlines.close_all(petition, at=timezone.now())
@@ -372,7 +355,7 @@ def escalate(*, petition_id: int, actor: User, note: str) -> Petition:
     """An item the district cannot settle goes up to the city (Heyuan 二(三); Uxin 二(三))."""
     petition = _lock(petition_id)
     access.require_task_force(actor, petition)
-    note = _required(note, _("Explain why the petition goes to the higher level."))
+    note = kit.required(note, _("Explain why the petition goes to the higher level."))
     if petition.state not in (State.REGISTERED, State.ACCEPTED, State.RETURNED):
         raise _not_now(petition)
     parent = next((u for u in petition.jurisdiction.ancestors() if u.is_jurisdiction), None)
@@ -456,7 +439,7 @@ def return_petition(
     access.require_proposed_unit(actor, petition)
     if reason_code not in ReturnReason.values:
         raise WorkflowError(_("Choose a reason for the return."), code="reason_required")
-    reason = _required(reason, _("Explain why the petition is returned."))
+    reason = kit.required(reason, _("Explain why the petition is returned."))
     before = petition.state
     _fire(petition, "return_to_task_force")
     deadlines.close_step(petition, step=Step.CONFIRM, at=timezone.now())
@@ -610,7 +593,7 @@ def approve(*, petition_id: int, actor: User, instruction: str = "") -> Petition
 def send_back(*, petition_id: int, actor: User, instruction: str) -> Petition:
     """The leader sends it back with an instruction; the task force adjusts and resubmits."""
     petition = _lock_for_decision(petition_id, actor)
-    instruction = _required(instruction, _("Write the instruction for the task force."))
+    instruction = kit.required(instruction, _("Write the instruction for the task force."))
     before = petition.state
     _fire(petition, "send_back", instruction=instruction)
     deadlines.open_step(
@@ -695,7 +678,7 @@ def record_contact(
         raise WorkflowError(_("Choose how the enterprise was contacted."), code="method_required")
     if contacted_at > timezone.now() + timedelta(minutes=5):
         raise WorkflowError(_("The contact time cannot be in the future."), code="future")
-    summary = _required(summary, _("Summarise the contact."))
+    summary = kit.required(summary, _("Summarise the contact."))
     before = petition.state
     if petition.state == State.ASSIGNED:
         _fire(petition, "record_contact", at=contacted_at)
@@ -730,7 +713,7 @@ def report_progress(*, petition_id: int, actor: User, text: str) -> ProgressRepo
     petition = _lock(petition_id)
     access.require_lead_unit(actor, petition)
     _require_handling(petition)
-    text = _required(text, _("Describe the progress."))
+    text = kit.required(text, _("Describe the progress."))
     report = ProgressReport.objects.create(
         petition=petition,
         unit=actor.unit,
@@ -748,7 +731,7 @@ def request_extension(*, petition_id: int, actor: User, reason: str, amount: int
     petition = _lock(petition_id)
     access.require_lead_unit(actor, petition)
     _require_handling(petition)
-    reason = _required(reason, _("An extension needs a reason."))
+    reason = kit.required(reason, _("An extension needs a reason."))
     if not 1 <= amount <= 60:
         raise WorkflowError(_("Ask for between 1 and 60 more days."), code="bad_amount")
     if petition.extensions.filter(status=ExtensionStatus.PENDING).exists():
@@ -808,7 +791,7 @@ def submit_opinion(*, petition_id: int, actor: User, text: str) -> Reply:
     petition = _lock(petition_id)
     access.require_co_unit(actor, petition)
     _require_handling(petition)
-    text = _required(text, _("Write the opinion."))
+    text = kit.required(text, _("Write the opinion."))
     opinion = Reply.objects.create(
         petition=petition, unit=actor.unit, author=actor, kind=ReplyKind.OPINION, text=text
     )
@@ -821,7 +804,7 @@ def reply(*, petition_id: int, actor: User, text: str) -> Reply:
     """办理结果 to the firm and the task force; the revisit is due next (Shantou 一(二))."""
     petition = _lock(petition_id)
     access.require_lead_unit(actor, petition)
-    text = _required(text, _("Write the reply to the enterprise."))
+    text = kit.required(text, _("Write the reply to the enterprise."))
     before = petition.state
     now = timezone.now()
     _fire(petition, "reply", at=now)
@@ -882,7 +865,7 @@ def conclude(*, petition_id: int, actor: User, note: str) -> Petition:
     """The task force concludes a replied petition without a rating, e.g. the firm cannot be reached."""
     petition = _lock(petition_id)
     access.require_task_force(actor, petition)
-    note = _required(note, _("Explain why the petition is concluded without an evaluation."))
+    note = kit.required(note, _("Explain why the petition is concluded without an evaluation."))
     before = petition.state
     now = timezone.now()
     _fire(petition, "conclude", at=now)
