@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
 
-from petitions.admin_history import HistoryAdmin
+from petitions.admin.history import HistoryAdmin
 from supervision.models import (
     JobRun,
     KeyFollowUp,

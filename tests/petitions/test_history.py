@@ -1,4 +1,4 @@
-"""Who changed the rules, firms and accounts (petitions/history.py, petitions/admin_history.py): each
+"""Who changed the rules, firms and accounts (petitions/history.py, petitions/admin/history.py): each
 change in the admin is recorded with its author and listed on the object's "History" page, which
 shows only what the reader may see and never reverts."""
 
