@@ -521,8 +521,8 @@ def _check_media_empty(media_root: Path) -> None:
 def restore(source: Path | str, *, using: str = "default") -> RestoreResult:
     """Restore an archive made by `backup` into an empty database and an empty MEDIA_ROOT.
 
-    Order: unpack and verify everything, check the targets are empty, load the database in one
-    transaction, then move the media files into place. A failure before the last step leaves
+    Order: check MEDIA_ROOT is empty, unpack and verify everything, check the database is empty,
+    load it in one transaction, then move the media files into place. A failure before the last step leaves
     the database and MEDIA_ROOT as they were (empty).
     """
     vendor = _vendor(using)
@@ -530,7 +530,6 @@ def restore(source: Path | str, *, using: str = "default") -> RestoreResult:
         _client("pg_restore")
     media_root = Path(settings.MEDIA_ROOT)
     _check_media_empty(media_root)
-    _check_database_empty(using, vendor)
     media_root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=media_root))
     try:
@@ -551,6 +550,7 @@ def restore(source: Path | str, *, using: str = "default") -> RestoreResult:
                     f"(git commit {manifest.get('git_commit') or 'unknown'}, version "
                     f"{manifest.get('app_version') or 'unknown'}). Nothing was restored."
                 )
+            _check_database_empty(using, vendor)
             dump = Path(scratch) / manifest["database"]["file"]
             if vendor == "postgresql":
                 _pg_restore(dump, using=using)
