@@ -25,28 +25,16 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-# The real settings module, configured for a benchmark: no DEBUG (it would keep every query),
-# plain static storage (no collectstatic manifest), persistent connections as production would use.
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/zqztc_bench")
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-never-used-in-production-0123456789")
-os.environ["DEBUG"] = "0"
-os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
-os.environ.setdefault(
-    "STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage"
-)
-os.environ.setdefault("CONN_MAX_AGE", "600")
-os.environ.setdefault("AXES_ENABLED", "0")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zqztc.settings")
+# The settings of a benchmark and the shared loaders are in bench/_load.py.
+from bench import _load  # noqa: E402
+from bench._load import FIRMS, HANDLING_UNITS, log  # noqa: E402
 
-HANDLING_UNITS = 60
-FIRMS = 3000
+_load.configure("postgres://postgres@127.0.0.1:5432/zqztc_bench")
+
 # State mix of a mature installation: most petitions finished; about 6.5 % open.
 STATE_MIX = [
     ("archived", 0.600),
@@ -88,118 +76,6 @@ CO_SHARE = 0.04
 TABS = ("confirm", "handling", "due_soon", "overdue", "co", "replied", "concluded")
 
 
-def log(message: str) -> None:
-    print(message, flush=True)  # noqa: T201 - a command-line script reports on stdout
-
-
-def database_name() -> str:
-    name = urlparse(os.environ["DATABASE_URL"]).path.lstrip("/")
-    if "bench" not in name:
-        raise SystemExit(f"refusing to use {name!r}: the bench database name must contain 'bench'")
-    return name
-
-
-def ensure_database(name: str, fresh: bool) -> None:
-    import psycopg
-
-    url = urlparse(os.environ["DATABASE_URL"])
-    admin = psycopg.connect(
-        host=url.hostname,
-        port=url.port or 5432,
-        user=url.username,
-        password=url.password,
-        dbname="postgres",
-    )
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        exists = cur.fetchone() is not None
-        if exists and fresh:
-            log(f"dropping {name}")
-            cur.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-            exists = False
-        if not exists:
-            log(f"creating {name}")
-            cur.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-
-
-def setup_django() -> None:
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
-
-def make_reference_data() -> dict:
-    """A city with 6 districts; 48 city departments, the 6 district governments and 6 district
-    departments handle petitions (60 units); one handler per unit; the task force."""
-    from petitions.models import OrgUnit, Role, Theme, UnitKind, User
-
-    city, _ = OrgUnit.objects.get_or_create(name="基准市", parent=None, defaults={"kind": "city"})
-    districts = [
-        OrgUnit.objects.get_or_create(
-            name=f"基准{i}区", parent=city, defaults={"kind": UnitKind.DISTRICT}
-        )[0]
-        for i in range(1, 7)
-    ]
-    units = [
-        OrgUnit.objects.get_or_create(
-            name=f"市第{i:02d}局", parent=city, defaults={"kind": UnitKind.DEPARTMENT}
-        )[0]
-        for i in range(1, 49)
-    ]
-    units += districts
-    units += [
-        OrgUnit.objects.get_or_create(
-            name=f"{d.name}市场监管局", parent=d, defaults={"kind": UnitKind.DEPARTMENT}
-        )[0]
-        for d in districts
-    ]
-    assert len(units) == HANDLING_UNITS
-    task_force, _ = OrgUnit.objects.get_or_create(
-        name="基准市工作专班", parent=city, defaults={"kind": UnitKind.TASK_FORCE}
-    )
-    handlers = []
-    for i, unit in enumerate(units):
-        user, created = User.objects.get_or_create(
-            username=f"bench_handler_{i:02d}", defaults={"role": Role.HANDLER, "unit": unit}
-        )
-        if created:
-            user.set_unusable_password()
-            user.save()
-        handlers.append(user)
-    staff, _ = User.objects.get_or_create(
-        username="bench_staff", defaults={"role": Role.TASK_FORCE, "unit": task_force}
-    )
-    themes = list(Theme.objects.order_by("pk").values_list("pk", flat=True))
-    return {
-        "city": city,
-        "units": units,
-        "handlers": handlers,
-        "staff": staff,
-        "themes": themes,
-    }
-
-
-FIRM_COLUMNS = [
-    "uscc",
-    "name",
-    "legal_representative",
-    "contact_name",
-    "contact_phone",
-    "email",
-    "address",
-    "jurisdiction_id",
-    "industry",
-    "ownership",
-    "is_chamber",
-    "project_stage",
-    "is_verified",
-    "created_at",
-]
 PETITION_COLUMNS = [
     "number",
     "enterprise_id",
@@ -243,36 +119,14 @@ PETITION_COLUMNS = [
 ]
 
 
-def defaults_for_other_columns(model, given: list[str]) -> tuple[str, str]:
-    """Columns added to the model after this script was written: NOT NULL ones get their
-    Django default as a literal, so the loader keeps working as the schema grows."""
-    from django.db import connection
-
-    names, values = [], []
-    for field in model._meta.concrete_fields:
-        if field.column in given or field.primary_key or field.null or not field.has_default():
-            continue
-        default = field.get_default()
-        names.append(field.column)
-        with connection.cursor() as cur:
-            values.append(cur.mogrify("%s", [default]).decode())
-    if not names:
-        return "", ""
-    return ", " + ", ".join(names), ", " + ", ".join(values)
-
-
-def _array(values: list[int]) -> str:
-    return "ARRAY[" + ",".join(str(v) for v in values) + "]::bigint[]"
-
-
 def load(rows: int, ref: dict) -> None:
     """Bulk-load in SQL: every row is built by PostgreSQL itself from generate_series."""
     from django.db import connection
 
     city = ref["city"].pk
-    units = _array([u.pk for u in ref["units"]])
-    users = _array([u.pk for u in ref["handlers"]])
-    themes = _array(ref["themes"])
+    units = _load.sql_array([u.pk for u in ref["units"]])
+    users = _load.sql_array([u.pk for u in ref["handlers"]])
+    themes = _load.sql_array(ref["themes"])
     n_themes = len(ref["themes"])
     # Cumulative thresholds for the state of each row.
     cases, acc = [], 0.0
@@ -299,10 +153,9 @@ def load(rows: int, ref: dict) -> None:
         + " ".join(f"WHEN '{step}' THEN '{rule}'" for step, rule, _a, _b in DUE.values())
         + " END"
     )
-    from petitions.models import Enterprise, Petition
+    from petitions.models import Petition
 
-    firm_extra = defaults_for_other_columns(Enterprise, FIRM_COLUMNS)
-    petition_extra = defaults_for_other_columns(Petition, PETITION_COLUMNS)
+    petition_extra = _load.defaults_for_other_columns(Petition, PETITION_COLUMNS)
     t0 = time.perf_counter()
     with connection.cursor() as cur:
         cur.execute("TRUNCATE petitions_petition, petitions_enterprise RESTART IDENTITY CASCADE")
@@ -310,20 +163,7 @@ def load(rows: int, ref: dict) -> None:
         # several times faster (superuser only; this session only).
         cur.execute("SET session_replication_role = replica")
         cur.execute("SELECT setseed(0.42)")
-        cur.execute(
-            f"""
-            INSERT INTO petitions_enterprise (uscc, name, legal_representative, contact_name,
-                contact_phone, email, address, jurisdiction_id, industry, ownership, is_chamber,
-                project_stage, is_verified, created_at{firm_extra[0]})
-            SELECT '91449900' || lpad(g::text, 9, '0') || 'X', '基准企业' || g || '有限公司', '王法人',
-                '张经理', '+8613800' || lpad((g % 100000)::text, 5, '0'), 'firm' || g || '@example.com',
-                '基准市某路' || g || '号', {city}, '制造业', 'private', false, '', true, now()
-                {firm_extra[1]}
-            FROM generate_series(1, {FIRMS}) g
-            """
-        )
-        cur.execute("SELECT min(id) FROM petitions_enterprise")
-        firm0 = cur.fetchone()[0]
+        firm0 = _load.insert_firms(cur, city)
         log(f"  {FIRMS} firms in {time.perf_counter() - t0:.1f}s")
         cur.execute(
             f"""
@@ -410,12 +250,6 @@ def load(rows: int, ref: dict) -> None:
         # VACUUM cannot run in a transaction; Django's connection is in autocommit mode here.
         cur.execute("VACUUM ANALYZE")
     log(f"loaded and analysed in {time.perf_counter() - t0:.1f}s")
-
-
-def petition_count() -> int:
-    from petitions.models import Petition
-
-    return Petition.objects.count()
 
 
 def busiest_handler(ref: dict):
@@ -544,15 +378,15 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    name = database_name()
-    ensure_database(name, args.fresh)
-    setup_django()
-    ref = make_reference_data()
-    if petition_count() != args.rows:
+    name = _load.database_name()
+    _load.ensure_database(name, args.fresh)
+    _load.setup_django()
+    ref = _load.make_reference_data()
+    if _load.petition_count() != args.rows:
         log(f"loading {args.rows} petitions into {name} …")
         load(args.rows, ref)
         # TRUNCATE … CASCADE also emptied the user table (users may belong to a firm).
-        ref = make_reference_data()
+        ref = _load.make_reference_data()
     else:
         log(f"{name} already holds {args.rows} petitions; reusing them (--fresh to reload)")
     if args.load_only:

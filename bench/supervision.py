@@ -4,8 +4,8 @@
 
 What it does (see bench/README.md, section "Supervision"):
 1. creates the bench database named in DATABASE_URL if missing (the name must contain "bench") and
-   migrates it; the reference data (a city, 6 districts, 60 handling units, the task force) come from
-   bench/inbox.py;
+   migrates it; the reference data (a city, 6 districts, 60 handling units, the task force) and the
+   firms come from bench/_load.py, shared with bench/inbox.py;
 2. unless it already holds exactly --rows petitions, bulk-loads them in SQL (INSERT ... SELECT over
    generate_series), in the order they were received over five years as a live system writes them:
    realistic channels, types, themes, units and jurisdictions; about 1.8 % still open (most of the
@@ -13,8 +13,7 @@ What it does (see bench/README.md, section "Supervision"):
    concluded petition (some closed late, some re-handled with a second REPLY deadline), the open
    deadline of every open one, valid and invalid evaluations of concluded ones, and this week's
    progress reports; then VACUUM ANALYZE;
-3. times supervision.sweep.run_monthly_sweep as it is (target <= 10 s) and with the fix proposed
-   for it (see fixed_overdue_expression), then the statistics page through Django's test Client as
+3. times supervision.sweep.run_monthly_sweep (target <= 10 s, --sweeps runs), then the statistics page through Django's test Client as
    the task force (target <= 1 s, median of --runs), the ledger (plain and filtered), the sweep
    pages, the key-supervision list and the monthly report;
 4. --explain prints EXPLAIN (ANALYZE, BUFFERS) of the statistics queries; --jit-off times the
@@ -27,7 +26,6 @@ with raw SQL in the bench database only (never a migration), then drops them unl
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -36,13 +34,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/zqztc_bench_sup")
 
-# The reference data, the database set-up and the settings of a benchmark are the inbox bench's.
-from bench import inbox  # noqa: E402
+# The settings of a benchmark, the database set-up, the reference data and the firms are shared with
+# the inbox bench (bench/_load.py).
+from bench import _load  # noqa: E402
+from bench._load import log  # noqa: E402
 
-log = inbox.log
-FIRMS = inbox.FIRMS
+_load.configure("postgres://postgres@127.0.0.1:5432/zqztc_bench_sup")
 
 CHANNELS = [
     ("portal", 0.34),
@@ -85,10 +83,6 @@ FINISHED = ("concluded", "archived")
 CONFIRM_LATE, REPLY_LATE, REHANDLED = 0.08, 0.12, 0.02
 
 
-def _array(values: list[int]) -> str:
-    return "ARRAY[" + ",".join(str(v) for v in values) + "]::bigint[]"
-
-
 def _pick(column: str, mix: list[tuple]) -> str:
     """CASE over cumulative shares of a random column."""
     cases, acc = [], 0.0
@@ -103,10 +97,10 @@ def _in(values: tuple[str, ...]) -> str:
 
 
 def reference() -> dict:
-    """inbox.make_reference_data() plus each unit's jurisdiction, a leader and a supervisor."""
+    """_load.make_reference_data() plus each unit's jurisdiction, a leader and a supervisor."""
     from petitions.models import OrgUnit, Role, UnitKind, User
 
-    ref = inbox.make_reference_data()
+    ref = _load.make_reference_data()
     city = ref["city"]
     ref["jurisdictions"] = [
         u.parent_id if u.parent.kind == UnitKind.DISTRICT else city.pk
@@ -133,14 +127,14 @@ def load(rows: int, ref: dict) -> None:
     from django.db import connection
 
     city = ref["city"].pk
-    units = _array(ref["unit_ids"])
-    places = _array(ref["jurisdictions"])
+    units = _load.sql_array(ref["unit_ids"])
+    places = _load.sql_array(ref["jurisdictions"])
     n_units = len(ref["unit_ids"])
-    themes = _array(ref["themes"])
+    themes = _load.sql_array(ref["themes"])
     n_themes = len(ref["themes"])
     staff = ref["staff"].pk
     handlers = {h.unit_id: h.pk for h in ref["handlers"]}
-    users = _array([handlers[u] for u in ref["unit_ids"]])
+    users = _load.sql_array([handlers[u] for u in ref["unit_ids"]])
     limit = "CASE type " + " ".join(f"WHEN '{t}' THEN {d}" for t, _s, d in TYPES) + " END"
     open_state = _pick("r_state", OPEN_MIX)
     t0 = time.perf_counter()
@@ -154,19 +148,7 @@ def load(rows: int, ref: dict) -> None:
         cur.execute("DELETE FROM petitions_enterprise")
         cur.execute("SET session_replication_role = replica")  # skip FK triggers while loading
         cur.execute("SELECT setseed(0.42)")
-        cur.execute(
-            f"""
-            INSERT INTO petitions_enterprise (uscc, name, legal_representative, contact_name,
-                contact_phone, email, address, jurisdiction_id, industry, ownership, is_chamber,
-                project_stage, is_verified, created_at)
-            SELECT '91449900' || lpad(g::text, 9, '0') || 'X', '基准企业' || g || '有限公司', '王法人',
-                '张经理', '+8613800' || lpad((g % 100000)::text, 5, '0'), 'firm' || g || '@example.com',
-                '基准市某路' || g || '号', {city}, '制造业', 'private', false, '', true, now()
-            FROM generate_series(1, {FIRMS}) g
-            """
-        )
-        cur.execute("SELECT min(id) FROM petitions_enterprise")
-        firm0 = cur.fetchone()[0]
+        firm0 = _load.insert_firms(cur, city)
         # Secondary indexes are built once after the load, which is much faster than keeping them
         # up to date row by row; those behind a constraint (primary key, unique number) stay.
         cur.execute(
@@ -190,7 +172,7 @@ def load(rows: int, ref: dict) -> None:
                 concluded_at, archived_at, extension_count, return_count, rehandle_count, state,
                 due_on, due_step, meeting_opt_out, created_at, updated_at)
             SELECT 'ZQ' || to_char(received_at, 'YYYY') || '-' || lpad(g::text, 7, '0'),
-                {firm0} + floor(r_firm * {FIRMS})::int, NULL, channel, '', received_at, type,
+                {firm0} + floor(r_firm * {_load.FIRMS})::int, NULL, channel, '', received_at, type,
                 theme, '', '', '', '', 'general',
                 '诉求' || g || '：用电报装审批时间过长',
                 '企业反映第' || g || '号问题：新厂房用电报装已提交两个月仍未审批，影响投产，请求协调供电部门尽快办理。',
@@ -399,72 +381,28 @@ def describe() -> None:
             log(f"  {label:<32} {cur.fetchone()[0]}")
 
 
-def fixed_overdue_expression(on: date):
-    """The fix proposed for supervision/sweep.py's _overdue_expression, timed with --sweep-fix.
-
-    1. `.order_by()` before `.distinct()`: Petition's Meta.ordering (-received_at) otherwise goes
-       into the SELECT DISTINCT, so "distinct due dates" are distinct (due_on, received_at) pairs,
-       one CASE branch per open petition (17,463 here: an 840 kB statement, 75 s in PostgreSQL);
-    2. working days counted once backwards from `on` (a running total) instead of one
-       Calendar.between() walk per due date (12 s of Python here).
-    """
-    from datetime import timedelta
-
-    from django.db.models import Case, IntegerField, Value, When
-
-    from petitions import workdays
-    from petitions.models import OPEN_STATES, Petition
-
-    dues = sorted(
-        Petition.objects.filter(state__in=OPEN_STATES, due_on__lt=on)
-        .order_by()
-        .values_list("due_on", flat=True)
-        .distinct()
-    )
-    if not dues:
-        return Value(0)
-    cal = workdays.Calendar(dues[0], on)
-    wanted, counts, running, day = set(dues), {}, 0, on
-    while day >= dues[0]:
-        if day in wanted:
-            counts[day] = running  # working days after `day`, up to and including `on`
-        running += cal.is_working_day(day)
-        day -= timedelta(days=1)
-    return Case(
-        *[When(due_on=d, then=Value(counts[d])) for d in dues],
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-
-
-def time_sweep(runs: int, *, fixed: bool = False) -> list[float]:
-    """run_monthly_sweep for this month's sweep day, from scratch each time."""
+def time_sweep(runs: int) -> list[float]:
+    """supervision.sweep.run_monthly_sweep for this month's sweep day, from scratch each time."""
     from django.db import connection
     from django.utils import timezone
 
-    from supervision import sweep as sweep_module
+    from supervision.sweep import run_monthly_sweep, sweep_day
 
-    on = sweep_module.sweep_day(timezone.localdate().replace(day=1))
-    original = sweep_module._overdue_expression
-    if fixed:
-        sweep_module._overdue_expression = fixed_overdue_expression
+    on = sweep_day(timezone.localdate().replace(day=1))
     samples = []
-    try:
-        for _ in range(runs):
-            with connection.cursor() as cur:
-                cur.execute(
-                    "TRUNCATE supervision_sweepitem, supervision_keyfollowup,"
-                    " supervision_keysupervision, supervision_sweep RESTART IDENTITY"
-                )
-            start = time.perf_counter()
-            sweep = sweep_module.run_monthly_sweep(on)
-            samples.append(time.perf_counter() - start)
-            log(
-                f"  sweep of {on:%Y-%m} on {on}{' (proposed fix)' if fixed else ''}: "
-                f"{sweep.item_count} items, {sweep.proposed_count} proposed, {samples[-1]:.2f}s"
+    for _ in range(runs):
+        with connection.cursor() as cur:
+            cur.execute(
+                "TRUNCATE supervision_sweepitem, supervision_keyfollowup,"
+                " supervision_keysupervision, supervision_sweep RESTART IDENTITY"
             )
-    finally:
-        sweep_module._overdue_expression = original
+        start = time.perf_counter()
+        sweep = run_monthly_sweep(on)
+        samples.append(time.perf_counter() - start)
+        log(
+            f"  sweep of {on:%Y-%m} on {on}: "
+            f"{sweep.item_count} items, {sweep.proposed_count} proposed, {samples[-1]:.2f}s"
+        )
     with connection.cursor() as cur:
         cur.execute("ANALYZE supervision_sweepitem")
         cur.execute("ANALYZE supervision_keysupervision")
@@ -570,10 +508,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5, help="timed requests per page")
-    parser.add_argument("--sweeps", type=int, default=1, help="timed runs of the sweep as it is")
-    parser.add_argument(
-        "--sweep-fix", type=int, default=3, help="timed runs with the fix proposed for sweep.py"
-    )
+    parser.add_argument("--sweeps", type=int, default=1, help="timed runs of the monthly sweep")
     parser.add_argument("--fresh", action="store_true", help="drop and reload the bench database")
     parser.add_argument("--index", action="append", default=[], help="CREATE INDEX to try")
     parser.add_argument("--keep-index", action="store_true")
@@ -582,11 +517,11 @@ def main() -> None:
     parser.add_argument("--load-only", action="store_true", help="load, then stop")
     args = parser.parse_args()
 
-    name = inbox.database_name()
-    inbox.ensure_database(name, args.fresh)
-    inbox.setup_django()
+    name = _load.database_name()
+    _load.ensure_database(name, args.fresh)
+    _load.setup_django()
     ref = reference()
-    if inbox.petition_count() != args.rows:
+    if _load.petition_count() != args.rows:
         log(f"loading {args.rows} petitions into {name} …")
         load(args.rows, ref)
     else:
@@ -595,13 +530,12 @@ def main() -> None:
     if args.load_only:
         return
 
-    for fixed, runs in ((False, args.sweeps), (True, args.sweep_fix)):
-        if runs:
-            samples = time_sweep(runs, fixed=fixed)
-            log(
-                f"monthly sweep{' with the proposed fix' if fixed else ''}: median "
-                f"{statistics.median(samples):.2f}s of {len(samples)} (target 10 s)"
-            )
+    if args.sweeps:
+        samples = time_sweep(args.sweeps)
+        log(
+            f"monthly sweep: median {statistics.median(samples):.2f}s of {len(samples)}"
+            " (target 10 s)"
+        )
     staff = ref["staff"]
     unit_id = ref["unit_ids"][0]
     timed_variants(staff, args, unit_id, f"as {staff.username} (task force), existing indexes")
