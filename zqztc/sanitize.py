@@ -9,7 +9,10 @@ pass through it. One middleware early in the stack covers them all:
 - query, form and cookie values (and their names) lose NUL and the other C0 control characters
   and DEL; tab, line feed and carriage return stay, multi-line text carries them;
 - a URL path with a control character in it cannot be cleaned without changing which page is
-  asked for, so it is refused with 400 (`templates/400.html`).
+  asked for, so it is refused with 400 (`templates/400.html`);
+- the admin's date hierarchy (`?received_at__year=9999`) computes the next year, month or day
+  and overflowed past 9999, outside the try that Django keeps for bad dates: a `__year`,
+  `__month` or `__day` parameter that is not a plausible calendar number is refused with 400.
 
 Upload file names need nothing here: Django's multipart parser already drops non-printable
 characters from them.
@@ -23,8 +26,15 @@ from collections.abc import Callable
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse, QueryDict, UnreadablePostError
 
+from zqztc import dates
+
 # C0 controls and DEL, except tab (\x09), line feed (\x0a) and carriage return (\x0d).
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+DATE_PARTS = {
+    "year": range(dates.EARLIEST.year, dates.LATEST.year + 1),
+    "month": range(1, 13),
+    "day": range(1, 32),
+}
 
 
 def clean(text: str) -> str:
@@ -51,6 +61,16 @@ def cleaned_querydict(data: QueryDict) -> QueryDict:
     return copy
 
 
+def _plausible_date_parts(query: QueryDict) -> bool:
+    for key, values in query.lists():
+        part = key.rpartition("__")[2]
+        if part in DATE_PARTS and "__" in key:
+            for value in values:
+                if not (value.isascii() and value.isdigit() and int(value) in DATE_PARTS[part]):
+                    return False
+    return True
+
+
 class ControlCharactersMiddleware:
     """Strip control characters from GET, POST and cookies; refuse them in the URL path (400)."""
 
@@ -62,6 +82,8 @@ class ControlCharactersMiddleware:
             # Raised, not returned, so Django's handler400 renders templates/400.html.
             raise BadRequest("Control character in the URL path.")
         request.GET = cleaned_querydict(request.GET)
+        if not _plausible_date_parts(request.GET):
+            raise BadRequest("A year, month or day out of range in the query string.")
         if any(CONTROL.search(k) or CONTROL.search(v) for k, v in request.COOKIES.items()):
             request.COOKIES = {clean(k): clean(v) for k, v in request.COOKIES.items()}
         if request.method == "POST":
