@@ -269,23 +269,47 @@ class TestRefusals:
         assert "petitions.9999_from_the_future" in done.stderr
         assert table_count(restored_db) == 0
 
-    def test_restore_refuses_an_unreadable_archive(self, world, tmp_path, settings):
-        settings.MEDIA_ROOT = tmp_path / "fresh-media"
-        garbage = tmp_path / "backup.tar.gz"
-        garbage.write_bytes(b"this is not a gzip file")
-        with pytest.raises(CommandError, match="Cannot read archive"):
-            call_command("restore", str(garbage))
 
-    def test_backup_says_what_to_install_when_pg_dump_is_missing(
-        self, world, tmp_path, monkeypatch
-    ):
-        monkeypatch.setenv("PATH", str(tmp_path))
-        with pytest.raises(CommandError, match="postgresql-client"):
-            make_backup(tmp_path)
-        assert not (tmp_path / "backup.tar.gz").exists()
+def tar_without_manifest() -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        info = tarfile.TarInfo("notes.txt")
+        info.size = 5
+        tar.addfile(info, io.BytesIO(b"notes"))
+    return buffer.getvalue()
 
-    def test_backup_never_overwrites_an_existing_file(self, world, tmp_path):
-        (tmp_path / "backup.tar.gz").write_bytes(b"yesterday")
-        with pytest.raises(CommandError, match="already exists"):
-            make_backup(tmp_path)
-        assert (tmp_path / "backup.tar.gz").read_bytes() == b"yesterday"
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"this is not a gzip file", "Cannot read archive"),
+        (tar_without_manifest()[:40], "Cannot read archive"),
+        (tar_without_manifest(), "not a ZQZTC backup"),
+    ],
+    ids=["garbage", "truncated", "someone-elses-tar"],
+)
+def test_restore_refuses_an_unreadable_archive(tmp_path, settings, data, message):
+    settings.MEDIA_ROOT = tmp_path / "fresh-media"
+    garbage = tmp_path / "backup.tar.gz"
+    garbage.write_bytes(data)
+    with pytest.raises(CommandError, match=message):
+        call_command("restore", str(garbage))
+    assert not any((tmp_path / "fresh-media").iterdir())
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="SQLite backups need no client program")
+def test_backup_says_what_to_install_when_pg_dump_is_missing(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(CommandError, match="postgresql-client"):
+        make_backup(tmp_path)
+    assert not (tmp_path / "backup.tar.gz").exists()
+
+
+@pytest.mark.django_db
+def test_backup_never_overwrites_an_existing_file(tmp_path):
+    (tmp_path / "backup.tar.gz").write_bytes(b"yesterday")
+    with pytest.raises(CommandError, match="already exists"):
+        make_backup(tmp_path)
+    assert (tmp_path / "backup.tar.gz").read_bytes() == b"yesterday"

@@ -394,7 +394,7 @@ def _unpack(source: Path | str, *, scratch: Path, staging: Path) -> tuple[dict[s
                 destination = scratch / str(name)
                 key = str(name)
             else:
-                raise BackupError(f"Unexpected file in the archive: {name}")
+                raise BackupError(f"{source} is not a ZQZTC backup (unexpected file {name}).")
             destination.parent.mkdir(parents=True, exist_ok=True)
             digest = hashlib.sha256()
             with destination.open("wb") as out:
