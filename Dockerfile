@@ -35,10 +35,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 # libpq5 for psycopg. WeasyPrint: Pango + HarfBuzz subsetting (without it large tables render ~15x
 # slower) and the Noto CJK fonts (without them Chinese prints as empty boxes). gettext for
-# compilemessages.
+# compilemessages. postgresql-client (15 on bookworm, as the postgres:15 service) for
+# `manage.py backup` / `restore`, which run pg_dump and pg_restore.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libpq5 \
+        postgresql-client \
         fonts-noto-cjk \
         libharfbuzz-subset0 \
         libpango-1.0-0 \
