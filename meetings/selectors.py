@@ -38,6 +38,7 @@ from petitions.models import (
     User,
 )
 from petitions.selectors import staff as petition_selectors
+from supervision.models import KeyStatus, KeySupervision
 
 STAFF_ROLES = (Role.TASK_FORCE, Role.LEADER, Role.SUPERVISOR)
 # A meeting counts as held for the quarter once it took place (docs/rules.md §5: at least quarterly).
@@ -283,8 +284,6 @@ class HandlingForm:
 def handling_forms(items: list[CatalogueItem], today: date) -> list[HandlingForm]:
     """The handling form of each item: the petition's reply if it was assigned, else the decision;
     the firm's rating; whether it is overdue or on the key-supervision list."""
-    from supervision.models import KeyStatus, KeySupervision
-
     petition_ids = [i.petition_id for i in items if i.petition_id]
     replies: dict[int, Reply] = {}
     for reply in Reply.objects.filter(petition_id__in=petition_ids, kind=ReplyKind.REPLY).order_by(

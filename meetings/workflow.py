@@ -44,6 +44,7 @@ from petitions.models import (
     Petition,
     PetitionType,
     Role,
+    Theme,
     User,
 )
 
@@ -529,8 +530,6 @@ def assign_decisions(*, meeting_id: int, actor: User) -> list[Petition]:
 
 
 def _default_theme_id() -> int:
-    from petitions.models import Theme
-
     theme = Theme.objects.filter(code="other").first() or Theme.objects.first()
     if theme is None:
         raise WorkflowError(_("Create at least one theme first."), code="no_theme")

@@ -2,30 +2,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from petitions.models.org import JURISDICTION_KINDS, OrgUnit, Role
+from petitions.models import Petition, Role, User
+from petitions.models.org import jurisdiction_ids_under
 
-if TYPE_CHECKING:
-    from petitions.models import Petition, User
-
-
-def jurisdiction_ids_under(unit: OrgUnit) -> list[int]:
-    """The unit's jurisdiction and every jurisdiction below it (a city oversees its districts)."""
-    top = unit.jurisdiction()
-    ids = [top.pk]
-    frontier = [top.pk]
-    while frontier:
-        frontier = list(
-            OrgUnit.objects.filter(parent_id__in=frontier, kind__in=JURISDICTION_KINDS).values_list(
-                "pk", flat=True
-            )
-        )
-        ids.extend(frontier)
-    return ids
+# Re-exported: other modules ask access.py who may see what.
+__all__ = [
+    "jurisdiction_ids_under",
+    "require_approval_leader",
+    "require_co_unit",
+    "require_enterprise_member",
+    "require_enterprise_or_task_force",
+    "require_lead_unit",
+    "require_leader",
+    "require_proposed_unit",
+    "require_task_force",
+]
 
 
 def _in_jurisdiction(user: User, petition: Petition) -> bool:

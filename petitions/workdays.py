@@ -14,6 +14,8 @@ from functools import lru_cache
 
 import holidays
 
+from petitions.models.calendar import CalendarOverride, CalendarYear
+
 # A search bound: no real limit spans this many days of consecutive rest.
 _MAX_SCAN_DAYS = 3660
 
@@ -29,8 +31,6 @@ def _package_is_working_day(d: date) -> bool:
 
 
 def _overrides(start: date, end: date) -> dict[date, bool]:
-    from petitions.models import CalendarOverride
-
     return dict(
         CalendarOverride.objects.filter(date__range=(start, end)).values_list(
             "date", "is_working_day"
@@ -157,8 +157,6 @@ def working_days(start: date, end: date) -> Iterable[date]:
 
 
 def confirmed_years() -> set[int]:
-    from petitions.models import CalendarYear
-
     return set(CalendarYear.objects.values_list("year", flat=True))
 
 

@@ -54,8 +54,11 @@ from petitions import access, deadlines, events, limits, merged, workdays
 from petitions import workflow_kit as kit
 from petitions.exceptions import WorkflowError
 from petitions.models import (
+    Attachment,
+    CalendarYear,
     Channel,
     ContactRecord,
+    Deadline,
     Enterprise,
     Evaluation,
     EvaluationSource,
@@ -81,6 +84,7 @@ from petitions.models import (
 )
 from petitions.models.records import ContactMethod
 from petitions.tasks import send_approval_notice, send_event_notice
+from petitions.uploads import MAX_FILES
 from zqztc import dates, queue
 
 # --- helpers --------------------------------------------------------------------------------
@@ -894,8 +898,6 @@ def confirm_calendar_year(*, year: int, actor: User, source: str = "") -> int:
 
     Returns how many deadlines moved; each move is recorded on its petition's timeline.
     """
-    from petitions.models import CalendarYear, Deadline
-
     if not (actor.is_superuser or actor.has_role(Role.TASK_FORCE)):
         raise WorkflowError(_("Only the task force may confirm a calendar year."), code="forbidden")
     if CalendarYear.objects.filter(year=year).exists():
@@ -963,9 +965,6 @@ def add_material(
     `files` are uploads already checked by petitions.uploads.validate_uploads: (file, content type).
     Firm uploads count against the per-petition limit and are refused once the case is finished.
     """
-    from petitions.models import Attachment
-    from petitions.uploads import MAX_FILES
-
     petition = _lock(petition_id)
     allowed, default_visible = _may_attach(actor, petition)
     if not allowed:

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from petitions import workdays
 from petitions.models import (
@@ -153,8 +154,6 @@ def send_daily_digests(on: date) -> dict:
 
 
 def _digest_subject(on: date, digest: Digest) -> str:
-    from django.utils.translation import gettext as _
-
     with translation.override(settings.LANGUAGE_CODE):
         return _(
             "[ZQZTC] %(date)s: %(overdue)d overdue, %(today)d due today, %(tomorrow)d due next"
@@ -201,8 +200,6 @@ def send_progress_reminders(on: date) -> dict:
     sent = 0
     for unit_id, petitions in by_unit.items():
         with translation.override(settings.LANGUAGE_CODE):
-            from django.utils.translation import gettext as _
-
             subject = _("[ZQZTC] Progress reports due on %(date)s: %(n)d petitions") % {
                 "date": f"{thursday:%Y-%m-%d}",
                 "n": len(petitions),

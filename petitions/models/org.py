@@ -96,6 +96,25 @@ class OrgUnit(models.Model):
         return chain
 
 
+def jurisdiction_ids_under(unit: OrgUnit) -> list[int]:
+    """The unit's jurisdiction and every jurisdiction below it (a city oversees its districts).
+
+    Here, below the models, so that `Petition.objects.visible_to` and petitions/access.py share it
+    without importing each other.
+    """
+    top = unit.jurisdiction()
+    ids = [top.pk]
+    frontier = [top.pk]
+    while frontier:
+        frontier = list(
+            OrgUnit.objects.filter(parent_id__in=frontier, kind__in=JURISDICTION_KINDS).values_list(
+                "pk", flat=True
+            )
+        )
+        ids.extend(frontier)
+    return ids
+
+
 class Role(models.TextChoices):
     ENTERPRISE = "enterprise", _("Enterprise")
     TASK_FORCE = "task_force", _("Task-force staff")

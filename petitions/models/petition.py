@@ -7,7 +7,6 @@ notifications are the business of petitions/workflow.py, the only caller.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -28,10 +27,7 @@ from .choices import (
     Step,
     Tier,
 )
-from .org import Role
-
-if TYPE_CHECKING:
-    from .org import OrgUnit, User
+from .org import OrgUnit, Role, User, jurisdiction_ids_under
 
 
 class Theme(models.Model):
@@ -76,8 +72,6 @@ class PetitionQuerySet(models.QuerySet):
         if user.role == Role.HANDLER:
             return self.handled_by(user.unit)
         if user.role in (Role.TASK_FORCE, Role.LEADER, Role.SUPERVISOR):
-            from petitions.access import jurisdiction_ids_under
-
             return self.filter(jurisdiction_id__in=jurisdiction_ids_under(user.unit))
         return self.none()
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import Rating, ReturnReason, Step
@@ -61,8 +64,6 @@ class Deadline(models.Model):
 
     @property
     def closed_late(self) -> bool:
-        from django.utils import timezone
-
         return self.closed_at is not None and timezone.localdate(self.closed_at) > self.due_on
 
 
@@ -111,8 +112,6 @@ class PetitionEvent(models.Model):
 
 def attachment_path(instance: Attachment, filename: str) -> str:
     # Random-looking path per petition; the original name is kept in the row, not trusted on disk.
-    import uuid
-
     return f"petitions/{instance.petition_id}/{uuid.uuid4().hex}"
 
 

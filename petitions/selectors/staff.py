@@ -11,6 +11,7 @@ from datetime import date
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from petitions.access import jurisdiction_ids_under
 from petitions.models import (
     JURISDICTION_KINDS,
     OPEN_STATES,
@@ -125,8 +126,6 @@ def counts(visible: PetitionQuerySet, today: date) -> dict[str, int]:
 
 
 def enterprises_for(user: User) -> QuerySet[Enterprise]:
-    from petitions.access import jurisdiction_ids_under
-
     if not user.unit_id:
         return Enterprise.objects.none()
     return Enterprise.objects.filter(jurisdiction_id__in=jurisdiction_ids_under(user.unit))
