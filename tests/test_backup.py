@@ -4,6 +4,7 @@ refuses a non-empty target, an altered archive and an archive from newer code.""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -246,6 +247,35 @@ class TestRefusals:
         assert done.returncode != 0
         assert "checksum mismatch" in done.stderr
         assert victim in done.stderr
+        assert table_count(restored_db) == 0
+        assert not any(media.iterdir())
+
+    def test_a_restore_that_fails_midway_leaves_the_database_and_media_root_empty(
+        self, world, tmp_path, empty_database, restored_db
+    ):
+        small_world(world)
+        archive = make_backup(tmp_path)
+        with tarfile.open(archive) as tar:
+            dump = tar.extractfile("database.dump").read()
+        # The table of contents (at the start) is intact, the last data block is cut off: the tables
+        # are created and filled, then pg_restore fails.
+        broken = dump[:-64]
+
+        def truncate_dump(name: str, data: bytes) -> bytes:
+            if name == "database.dump":
+                return broken
+            if name == "manifest.json":  # consistent checksums: the failure is pg_restore's
+                manifest = json.loads(data)
+                manifest["database"]["sha256"] = hashlib.sha256(broken).hexdigest()
+                return json.dumps(manifest).encode()
+            return data
+
+        damaged = rewrite(archive, tmp_path / "damaged.tar.gz", truncate_dump)
+        media = tmp_path / "media-damaged"
+        done = restore_command(damaged, empty_database, media)
+        assert done.returncode != 0
+        assert "pg_restore" in done.stderr
+        assert "still empty" in done.stderr
         assert table_count(restored_db) == 0
         assert not any(media.iterdir())
 
