@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -364,7 +364,3 @@ class MeetingEvaluation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meeting_id} {self.enterprise_id}"
-
-
-def quarter_start(d: date) -> date:
-    return date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)

@@ -8,7 +8,7 @@ meetings it was invited to and only its own topics. Everything else is a 404.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
@@ -20,7 +20,6 @@ from meetings.models import (
     Outcome,
     Topic,
     TopicStatus,
-    quarter_start,
 )
 from petitions import access, limits
 from petitions.models import (
@@ -38,6 +37,7 @@ from petitions.models import (
     User,
 )
 from petitions.selectors import staff as petition_selectors
+from petitions.workdays import quarter_end, quarter_start
 from supervision.models import KeyStatus, KeySupervision
 
 STAFF_ROLES = (Role.TASK_FORCE, Role.LEADER, Role.SUPERVISOR)
@@ -342,12 +342,6 @@ def handling_items(queryset: QuerySet[CatalogueItem]) -> list[CatalogueItem]:
 
 
 # --- the quarterly warning ------------------------------------------------------------------------
-
-
-def quarter_end(d: date) -> date:
-    start = quarter_start(d)
-    nxt = date(start.year + (start.month + 3 > 12), (start.month + 2) % 12 + 1, 1)
-    return nxt - timedelta(days=1)
 
 
 def jurisdictions_without_meeting(user: User, today: date) -> list[OrgUnit]:

@@ -4,11 +4,15 @@ The calendar is the State Council schedule as carried by the `holidays` package 
 plus make-up working weekends), with staff overrides from the database winning over it. Years
 without a `CalendarYear` row are estimates: the package guesses their holidays by rule and knows no
 make-up days, so the answer is usable but flagged (`is_estimated`).
+
+This is the calendar module: every piece of date arithmetic lives here, pure functions of their
+arguments (weeks, months, quarters; working days over a `Calendar`). The database is read at one
+edge only, `_overrides` and `confirmed_years`, which load staff overrides and confirmed years.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -30,6 +34,9 @@ def _package_is_working_day(d: date) -> bool:
     return _package_calendar(d.year).is_working_day(d)
 
 
+# --- the database edge -------------------------------------------------------------------------
+
+
 def _overrides(start: date, end: date) -> dict[date, bool]:
     return dict(
         CalendarOverride.objects.filter(date__range=(start, end)).values_list(
@@ -38,12 +45,53 @@ def _overrides(start: date, end: date) -> dict[date, bool]:
     )
 
 
-class Calendar:
-    """The working-day calendar for a span of dates, loaded with one query."""
+# --- weeks, months, quarters (pure) ----------------------------------------------------------------
 
-    def __init__(self, start: date, end: date) -> None:
+THURSDAY = 3  # date.weekday()
+
+
+def reporting_thursday(on: date) -> date:
+    """The Thursday a report made on `on` counts for: that day or the next Thursday (Shantou 三(四))."""
+    return on + timedelta(days=(THURSDAY - on.weekday()) % 7)
+
+
+def thursday_on_or_before(on: date) -> date:
+    """The latest Thursday on or before `on`."""
+    return on - timedelta(days=(on.weekday() - THURSDAY) % 7)
+
+
+def month_start(d: date) -> date:
+    return d.replace(day=1)
+
+
+def add_months(d: date, n: int) -> date:
+    """The first day of the month `n` months after `d`'s month (n may be negative)."""
+    index = d.year * 12 + d.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def quarter_start(d: date) -> date:
+    return date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
+
+
+def quarter_end(d: date) -> date:
+    return add_months(quarter_start(d), 3) - timedelta(days=1)
+
+
+# --- working days ----------------------------------------------------------------------------------
+
+
+class Calendar:
+    """The working-day calendar for a span of dates.
+
+    Without `overrides`, the staff overrides for the span are loaded with one query.
+    """
+
+    def __init__(
+        self, start: date, end: date, overrides: Mapping[date, bool] | None = None
+    ) -> None:
         self.start, self.end = start, end
-        self.overrides = _overrides(start, end)
+        self.overrides = _overrides(start, end) if overrides is None else dict(overrides)
 
     def is_working_day(self, d: date) -> bool:
         if d in self.overrides:

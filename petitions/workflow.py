@@ -85,6 +85,7 @@ from petitions.models import (
 from petitions.models.records import ContactMethod
 from petitions.tasks import send_approval_notice, send_event_notice
 from petitions.uploads import MAX_FILES
+from petitions.workdays import reporting_thursday
 from zqztc import dates, queue
 
 # --- helpers --------------------------------------------------------------------------------
@@ -704,11 +705,6 @@ def record_contact(
 def _require_handling(petition: Petition) -> None:
     if petition.state not in (State.ASSIGNED, State.IN_PROGRESS):
         raise _not_now(petition)
-
-
-def reporting_thursday(on: date) -> date:
-    """The Thursday a report made on `on` counts for: that day or the next Thursday (Shantou 三(四))."""
-    return on + timedelta(days=(3 - on.weekday()) % 7)
 
 
 @transaction.atomic

@@ -32,7 +32,6 @@ from petitions.models import (
     Step,
     User,
 )
-from petitions.workflow import reporting_thursday
 from supervision.models import JobRun, Reminder
 
 # Steps the task force owes; the others are owed by the unit the petition is with.
@@ -186,7 +185,7 @@ def missing_progress(thursday: date):
 
 def send_progress_reminders(on: date) -> dict:
     """On the week's Thursday (or the next working day, or later that week to catch up)."""
-    thursday = on - timedelta(days=(on.weekday() - 3) % 7)  # the latest Thursday on or before `on`
+    thursday = workdays.thursday_on_or_before(on)
     if on < progress_day(thursday):
         return {"skipped": "not yet"}
     if (on - thursday).days >= 4:
@@ -195,7 +194,7 @@ def send_progress_reminders(on: date) -> dict:
     if run is None:
         return {"skipped": "already ran"}
     by_unit: dict[int, list[Petition]] = defaultdict(list)
-    for petition in missing_progress(reporting_thursday(thursday)):
+    for petition in missing_progress(workdays.reporting_thursday(thursday)):
         by_unit[petition.lead_unit_id].append(petition)
     sent = 0
     for unit_id, petitions in by_unit.items():

@@ -56,7 +56,7 @@ from petitions.models import (
     Step,
     Theme,
 )
-from petitions.workflow import reporting_thursday
+from petitions.workdays import add_months, month_start, reporting_thursday
 from supervision import charts
 from supervision.charts import Chart
 from supervision.models import (
@@ -69,16 +69,6 @@ from supervision.models import (
 )
 
 # --- periods --------------------------------------------------------------------------------------
-
-
-def month_start(d: date) -> date:
-    return d.replace(day=1)
-
-
-def add_months(d: date, n: int) -> date:
-    """The first day of the month `n` months after `d`'s month (n may be negative)."""
-    index = d.year * 12 + d.month - 1 + n
-    return date(index // 12, index % 12 + 1, 1)
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from django import template
 from django.utils import timezone
 
 from meetings import selectors
-from meetings.models import quarter_start
 from petitions.models import Role, User
+from petitions.workdays import quarter_start
 
 register = template.Library()
 

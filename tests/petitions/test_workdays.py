@@ -14,11 +14,17 @@ from petitions.models import CalendarOverride, CalendarYear
 from petitions.workdays import (
     Calendar,
     add_days,
+    add_months,
     add_working_days,
     is_estimated,
     is_working_day,
+    month_start,
     next_working_day_on_or_after,
+    quarter_end,
+    quarter_start,
+    reporting_thursday,
     span_is_estimated,
+    thursday_on_or_before,
     working_days,
     working_days_between,
 )
@@ -368,3 +374,55 @@ def test_a_span_skipping_an_unconfirmed_year_in_the_middle_is_estimated():
     CalendarYear.objects.create(year=2028)
 
     assert span_is_estimated(date(2026, 12, 20), date(2028, 1, 10))
+
+
+# --- weeks, months, quarters: pure arithmetic ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("on", "thursday"),
+    [
+        (date(2026, 3, 23), date(2026, 3, 26)),  # Monday → that week's Thursday
+        (date(2026, 3, 26), date(2026, 3, 26)),  # Thursday itself
+        (date(2026, 3, 27), date(2026, 4, 2)),  # Friday → the next one
+    ],
+)
+def test_a_report_counts_for_that_day_or_the_next_thursday(on, thursday):
+    assert reporting_thursday(on) == thursday
+
+
+@pytest.mark.parametrize(
+    ("on", "thursday"),
+    [
+        (date(2026, 3, 25), date(2026, 3, 19)),  # Wednesday → the week before
+        (date(2026, 3, 26), date(2026, 3, 26)),
+        (date(2026, 3, 29), date(2026, 3, 26)),  # Sunday → three days back
+    ],
+)
+def test_the_latest_thursday_on_or_before_a_day(on, thursday):
+    assert thursday_on_or_before(on) == thursday
+
+
+def test_months_and_quarters_roll_over_the_year_both_ways():
+    assert month_start(date(2026, 2, 28)) == date(2026, 2, 1)
+    assert add_months(date(2026, 11, 30), 2) == date(2027, 1, 1)
+    assert add_months(date(2026, 1, 31), -1) == date(2025, 12, 1)
+    assert quarter_start(date(2026, 12, 31)) == date(2026, 10, 1)
+    assert quarter_end(date(2026, 10, 1)) == date(2026, 12, 31)
+    assert quarter_end(date(2026, 2, 14)) == date(2026, 3, 31)
+
+
+@pytest.mark.parametrize("month", range(1, 13))
+def test_every_month_lies_inside_its_quarter(month):
+    d = date(2026, month, 15)
+    assert quarter_start(d) <= d <= quarter_end(d)
+    assert (quarter_end(d) - quarter_start(d)).days in (89, 90, 91)
+
+
+def test_a_calendar_given_its_overrides_reads_no_database(django_assert_num_queries):
+    saturday_worked = date(2026, 3, 28)
+    with django_assert_num_queries(0):
+        cal = Calendar(date(2026, 3, 23), date(2026, 3, 29), overrides={saturday_worked: True})
+    assert cal.is_working_day(saturday_worked)
+    assert not cal.is_working_day(date(2026, 3, 29))
+    assert cal.between(date(2026, 3, 23), date(2026, 3, 29)) == 5
