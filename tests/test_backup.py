@@ -89,8 +89,10 @@ def database_url(name: str) -> str:
     return f"postgres://{credentials}@{host}{port}/{name}"
 
 
-def restore_command(archive: Path, database: str, media_root: Path) -> subprocess.CompletedProcess:
-    """`manage.py restore` as an operator runs it: another process, settings from the environment."""
+def manage(
+    *args: str, database: str, media_root: Path, stdin: bytes | None = None
+) -> subprocess.CompletedProcess:
+    """manage.py as an operator runs it: another process, settings from the environment."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "zqztc.settings",
@@ -99,15 +101,22 @@ def restore_command(archive: Path, database: str, media_root: Path) -> subproces
         "DATABASE_URL": database_url(database),
         "MEDIA_ROOT": str(media_root),
     }
-    return subprocess.run(
-        [sys.executable, "manage.py", "restore", str(archive)],
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args],
         cwd=settings.BASE_DIR,
         env=env,
+        input=stdin,
         capture_output=True,
-        text=True,
         timeout=300,
         check=False,
     )
+    if stdin is None:  # text output, except when the archive itself came through the pipes
+        done.stdout, done.stderr = done.stdout.decode(), done.stderr.decode()
+    return done
+
+
+def restore_command(archive: Path, database: str, media_root: Path) -> subprocess.CompletedProcess:
+    return manage("restore", str(archive), database=database, media_root=media_root)
 
 
 @pytest.fixture
@@ -185,6 +194,37 @@ class TestRoundTrip:
                 f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')), max(id) FROM {table}"
             )
             assert next_id > highest, table
+
+    def test_the_archive_can_travel_through_standard_output_and_input(
+        self, world, tmp_path, empty_database, restored_db, settings
+    ):
+        """The Docker route: `exec -T web ... backup --output - > file`, `run -T ... restore - < file`."""
+        petitions = small_world(world)
+        backup = subprocess.run(
+            [sys.executable, "manage.py", "backup", "--output", "-"],
+            cwd=settings.BASE_DIR,
+            env={
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "zqztc.settings",
+                "SECRET_KEY": "restore-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+                "DATABASE_URL": database_url(connection.settings_dict["NAME"]),
+                "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            },
+            capture_output=True,
+            timeout=300,
+            check=False,
+        )
+        assert backup.returncode == 0, backup.stderr.decode()
+        assert b"4 petitions" in backup.stderr  # the report; stdout is the archive alone
+
+        done = manage(
+            "restore", "-", database=empty_database, media_root=tmp_path / "m", stdin=backup.stdout
+        )
+        assert done.returncode == 0, done.stderr
+        assert restored_db("SELECT number FROM petitions_petition ORDER BY id") == [
+            (p.number,) for p in petitions
+        ]
+        assert len(list((tmp_path / "m" / "petitions").rglob("*"))) == 4 + 3  # files + folders
 
     def test_an_archive_from_an_older_schema_restores_and_says_to_run_migrate(
         self, world, tmp_path, empty_database, restored_db

@@ -241,28 +241,25 @@ def backup(output: Path | str, *, using: str = "default") -> BackupResult:
 
     with tempfile.TemporaryDirectory(prefix="zqztc-backup-") as scratch:
         if target is None:
-            partial = Path(scratch) / "archive.tar.gz"
-        else:
-            handle, name = tempfile.mkstemp(
-                prefix=f".{target.name}.", suffix=".partial", dir=target.parent
-            )
-            os.close(handle)
-            partial = Path(name)
+            # Streamed: no second copy of the media on this disk. A failure midway exits non-zero
+            # and leaves a truncated stream, which the caller must discard (README shows how).
+            return _write_archive(sys.stdout.buffer, Path(scratch), vendor=vendor, using=using)
+        handle, name = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".partial", dir=target.parent
+        )
+        os.close(handle)
+        partial = Path(name)
         try:
-            result = _write_archive(partial, Path(scratch), vendor=vendor, using=using)
-            if target is None:
-                with partial.open("rb") as source:
-                    shutil.copyfileobj(source, sys.stdout.buffer)
-                sys.stdout.buffer.flush()
-            else:
-                os.replace(partial, target)
-                result.path = target
+            with partial.open("wb") as out:
+                result = _write_archive(out, Path(scratch), vendor=vendor, using=using)
+            os.replace(partial, target)
+            result.path = target
         finally:
             partial.unlink(missing_ok=True)
     return result
 
 
-def _write_archive(partial: Path, scratch: Path, *, vendor: str, using: str) -> BackupResult:
+def _write_archive(out: IO[bytes], scratch: Path, *, vendor: str, using: str) -> BackupResult:
     warnings: list[str] = []
     connection = connections[using]
     dump = scratch / (PG_DUMP_NAME if vendor == "postgresql" else SQLITE_NAME)
@@ -303,7 +300,7 @@ def _write_archive(partial: Path, scratch: Path, *, vendor: str, using: str) -> 
 
     media_root = Path(settings.MEDIA_ROOT)
     files: dict[str, str] = {}
-    with tarfile.open(partial, "w:gz") as tar:
+    with tarfile.open(fileobj=out, mode="w|gz") as tar:
         database = {"file": dump.name, "engine": vendor, "sha256": _add_file(tar, dump, dump.name)}
         if media_root.is_dir():
             for path in _media_files(media_root):
@@ -311,7 +308,9 @@ def _write_archive(partial: Path, scratch: Path, *, vendor: str, using: str) -> 
                 try:
                     files[relative] = _add_file(tar, path, f"{MEDIA_PREFIX}/{relative}")
                 except FileNotFoundError:
-                    continue  # deleted while we worked (e.g. an expired import upload)
+                    continue  # deleted before we opened it (e.g. an expired import upload)
+                except OSError as error:
+                    raise BackupError(f"Could not read {path}: {error}") from error
         for attachment in facts["attachments"]:
             attachment["sha256"] = files.get(attachment["path"])
             if attachment["sha256"] is None:
