@@ -8,6 +8,6 @@ class PetitionsConfig(AppConfig):
 
     def ready(self) -> None:
         from petitions import checks  # noqa: F401  (registers the system checks)
-        from zqztc import admin_widgets
+        from zqztc import admin_guards
 
-        admin_widgets.install()  # a non-numeric id in an admin autocomplete field is not a 500
+        admin_guards.install()  # an id that is not one is not a 500 in the admin

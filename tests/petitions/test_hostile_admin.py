@@ -1,7 +1,7 @@
 """The admin refuses an id that is not one with its own message, not a server error.
 
 Django's autocomplete widget looked the submitted id up again to re-render a refused form, and an
-id the key cannot hold raised ValueError (zqztc/admin_widgets.py).
+id the key cannot hold raised ValueError (zqztc/admin_guards.py).
 """
 
 import pytest
@@ -65,3 +65,17 @@ def test_a_date_hierarchy_out_of_the_calendar_is_refused_with_the_bad_request_pa
 def test_a_date_hierarchy_inside_the_calendar_still_filters(admin_client):
     url = reverse("admin:petitions_petition_changelist") + "?received_at__year=2026"
     assert admin_client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("ticked", ["", "abc", "1e309", "99999999999999999999999"])
+def test_an_action_on_rows_that_are_not_rows_says_nothing_was_selected(
+    admin_client, django_user_model, ticked
+):
+    users = django_user_model.objects.count()
+    response = admin_client.post(
+        reverse("admin:petitions_user_changelist"),
+        {"action": "delete_selected", "index": "0", "_selected_action": ticked},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert django_user_model.objects.count() == users
