@@ -8,6 +8,7 @@ from django.db.models import Model
 from django.http import HttpRequest
 
 from petitions.admin.history import HistoryAdmin
+from petitions.admin.scoping import JurisdictionScopedAdmin
 from supervision.models import (
     JobRun,
     KeyFollowUp,
@@ -20,7 +21,7 @@ from supervision.models import (
 
 
 @admin.register(SupervisionPolicy)
-class SupervisionPolicyAdmin(HistoryAdmin):
+class SupervisionPolicyAdmin(JurisdictionScopedAdmin, HistoryAdmin):
     list_display = (
         "__str__",
         "key_overdue_working_days",

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from petitions.admin.history import HistoryAdmin
-from petitions.admin.scoping import enterprises_for
+from petitions.admin.scoping import OwnJurisdictionChoiceMixin, enterprises_for
 from petitions.models import (
     Enterprise,
     EnterpriseTag,
@@ -15,7 +15,7 @@ from petitions.models import (
 
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(HistoryAdmin):
+class EnterpriseAdmin(OwnJurisdictionChoiceMixin, HistoryAdmin):
     list_display = ("name", "uscc", "jurisdiction", "ownership", "is_chamber", "is_verified")
     list_filter = (
         ("jurisdiction", admin.RelatedOnlyFieldListFilter),

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from petitions import workdays, workflow
 from petitions.admin.actions import WorkflowAddMixin
 from petitions.admin.history import HistoryAdmin
+from petitions.admin.scoping import JurisdictionScopedAdmin, SuperuserChangesAdmin
 from petitions.models import (
     CalendarOverride,
     CalendarYear,
@@ -45,7 +46,7 @@ class ThemeAdmin(admin.ModelAdmin):
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(HistoryAdmin):
+class RoutingRuleAdmin(JurisdictionScopedAdmin, HistoryAdmin):
     list_display = ("theme", "jurisdiction", "unit", "note")
     list_filter = (("jurisdiction", admin.RelatedOnlyFieldListFilter), "theme")
     search_fields = ("theme__name", "unit__name", "note")
@@ -55,7 +56,7 @@ class RoutingRuleAdmin(HistoryAdmin):
 
 
 @admin.register(TimeLimitPolicy)
-class TimeLimitPolicyAdmin(HistoryAdmin):
+class TimeLimitPolicyAdmin(JurisdictionScopedAdmin, HistoryAdmin):
     list_display = ("rule", "jurisdiction_or_default", "amount", "unit", "source")
     list_editable = ("amount", "unit")
     list_filter = ("rule", "unit", ("jurisdiction", admin.RelatedOnlyFieldListFilter))
@@ -96,7 +97,7 @@ class EstimateNoticeMixin:
 
 
 @admin.register(CalendarOverride)
-class CalendarOverrideAdmin(EstimateNoticeMixin, HistoryAdmin):
+class CalendarOverrideAdmin(SuperuserChangesAdmin, EstimateNoticeMixin, HistoryAdmin):
     list_display = ("date", "is_working_day", "note")
     list_filter = ("is_working_day",)
     search_fields = ("note",)
@@ -116,7 +117,7 @@ class CalendarYearForm(forms.ModelForm):
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(EstimateNoticeMixin, WorkflowAddMixin, HistoryAdmin):
+class CalendarYearAdmin(SuperuserChangesAdmin, EstimateNoticeMixin, WorkflowAddMixin, HistoryAdmin):
     """Confirming a year recomputes the open deadlines computed on its estimate."""
 
     form = CalendarYearForm

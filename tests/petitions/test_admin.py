@@ -32,6 +32,7 @@ from petitions.models import (
     ReturnReason,
     RoutingRule,
     State,
+    User,
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -605,23 +606,32 @@ def test_the_calendar_pages_say_which_years_are_estimates(staff_client):
         assert not any(t.startswith("2026") for t in texts)
 
 
-def test_adding_a_calendar_year_confirms_it_and_drops_its_estimate_notice(staff_client, world):
-    response = staff_client.post(
+@pytest.fixture
+def root_client(client, db):
+    """The national calendar applies to every city: only a superuser confirms a year."""
+    root = User.objects.create_superuser("root", "root@example.gov.cn", "pass-for-tests-1")
+    client.force_login(root)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+def test_adding_a_calendar_year_confirms_it_and_drops_its_estimate_notice(root_client):
+    response = root_client.post(
         reverse("admin:petitions_calendaryear_add"),
         {"year": 2027, "source": "国办发明电〔2026〕7号"},
     )
 
     assert response.status_code == 302
     year = CalendarYear.objects.get(year=2027)
-    assert year.confirmed_by == world.staff
+    assert year.confirmed_by.username == "root"
     assert year.confirmed_at is not None
-    texts = message_texts(staff_client.get(changelist(CalendarYear)))
+    texts = message_texts(root_client.get(changelist(CalendarYear)))
     assert not any(t.startswith("2027 is an estimate") for t in texts)
     assert any(t.startswith("2028 is an estimate") for t in texts)
 
 
-def test_a_confirmed_year_cannot_be_confirmed_again(staff_client):
-    response = staff_client.post(reverse("admin:petitions_calendaryear_add"), {"year": 2026})
+def test_a_confirmed_year_cannot_be_confirmed_again(root_client):
+    response = root_client.post(reverse("admin:petitions_calendaryear_add"), {"year": 2026})
 
     assert response.status_code == 200
     assert response.context["adminform"].form.errors

@@ -2,6 +2,7 @@
 can and cannot do in /admin/, crafted POSTs included. Only a superuser manages staff accounts, groups
 and permissions."""
 
+from datetime import date
 from io import StringIO
 
 import pytest
@@ -339,8 +340,6 @@ def test_a_crafted_post_on_a_firm_account_changes_only_the_safe_fields(as_task_f
         RoutingRule,
         Theme,
         EnterpriseTag,
-        CalendarOverride,
-        CalendarYear,
         SupervisionPolicy,
         Enterprise,
         Petition,
@@ -352,8 +351,10 @@ def test_the_task_force_may_add_reference_data_firms_and_petitions(as_task_force
     assert as_task_force.get(url(model, "add")).status_code == 200
 
 
-def test_the_task_force_may_change_a_time_limit(as_task_force):
-    policy = TimeLimitPolicy.objects.get(rule="contact", jurisdiction=None)
+def test_the_task_force_may_change_a_time_limit_of_its_city(as_task_force, world):
+    policy = TimeLimitPolicy.objects.create(
+        jurisdiction=world.city, rule="contact", amount=1, unit="working_days"
+    )
     page = as_task_force.get(url(TimeLimitPolicy, "change", policy.pk))
 
     response = as_task_force.post(page.wsgi_request.path, form_data(page, amount=2))
@@ -361,6 +362,186 @@ def test_the_task_force_may_change_a_time_limit(as_task_force):
     assert response.status_code == 302
     policy.refresh_from_db()
     assert policy.amount == 2
+
+
+# --- the task force: only the reference data and firms of its own jurisdiction -------------------
+
+
+@pytest.fixture
+def default_limit(db):
+    return TimeLimitPolicy.objects.get(rule="contact", jurisdiction=None)
+
+
+@pytest.fixture
+def foreign_rows(world):
+    """Another city's own time limit, routing rule and supervision policy."""
+    return [
+        TimeLimitPolicy.objects.create(
+            jurisdiction=world.other_city, rule="contact", amount=3, unit="working_days"
+        ),
+        RoutingRule.objects.create(
+            jurisdiction=world.other_city, theme=world.theme, unit=world.foreign_dept
+        ),
+        SupervisionPolicy.objects.create(jurisdiction=world.other_city, sweep_day=20),
+    ]
+
+
+def test_the_task_force_reads_a_default_time_limit_but_cannot_change_or_delete_it(
+    as_task_force, default_limit
+):
+    page = as_task_force.get(url(TimeLimitPolicy, "change", default_limit.pk))
+    assert page.status_code == 200
+    assert not page.context["adminform"].form.fields  # view only
+
+    change = as_task_force.post(
+        page.wsgi_request.path, {"rule": "contact", "amount": 9, "unit": "days"}
+    )
+    delete = as_task_force.post(url(TimeLimitPolicy, "delete", default_limit.pk), {"post": "yes"})
+
+    assert (change.status_code, delete.status_code) == (403, 403)
+    default_limit.refresh_from_db()
+    assert (default_limit.amount, default_limit.unit) == (1, "working_days")
+
+
+def test_a_crafted_list_edit_cannot_change_a_default_time_limit(as_task_force, default_limit):
+    as_task_force.post(
+        url(TimeLimitPolicy, "changelist"),
+        {
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-MIN_NUM_FORMS": "0",
+            "form-MAX_NUM_FORMS": "1000",
+            "form-0-id": str(default_limit.pk),
+            "form-0-amount": "9",
+            "form-0-unit": "days",
+            "_save": "Save",
+        },
+    )
+
+    default_limit.refresh_from_db()
+    assert (default_limit.amount, default_limit.unit) == (1, "working_days")
+
+
+def test_a_bulk_delete_cannot_remove_a_default_time_limit(as_task_force, default_limit):
+    as_task_force.post(
+        url(TimeLimitPolicy, "changelist"),
+        {"action": "delete_selected", "_selected_action": [default_limit.pk], "post": "yes"},
+    )
+
+    assert TimeLimitPolicy.objects.filter(pk=default_limit.pk).exists()
+
+
+def test_the_task_force_cannot_change_the_default_supervision_policy(as_task_force):
+    policy = SupervisionPolicy.objects.get(jurisdiction=None)
+    page = as_task_force.get(url(SupervisionPolicy, "change", policy.pk))
+    assert page.status_code == 200
+
+    response = as_task_force.post(page.wsgi_request.path, {"sweep_day": 5})
+
+    assert response.status_code == 403
+    policy.refresh_from_db()
+    assert policy.sweep_day == 25
+
+
+def test_the_task_force_neither_sees_nor_changes_another_citys_reference_data(
+    as_task_force, foreign_rows
+):
+    for row in foreign_rows:
+        model = type(row)
+        listed = as_task_force.get(url(model, "changelist")).context["cl"].result_list
+        assert row not in listed
+        assert as_task_force.get(url(model, "change", row.pk)).status_code == 404
+        assert as_task_force.post(url(model, "change", row.pk), {}).status_code == 404
+        assert as_task_force.post(url(model, "delete", row.pk), {"post": "yes"}).status_code == 404
+        assert model.objects.filter(pk=row.pk).exists()
+    foreign_rows[0].refresh_from_db()
+    assert foreign_rows[0].amount == 3
+
+
+def test_the_task_force_adds_time_limits_only_for_its_own_jurisdictions(as_task_force, world):
+    page = as_task_force.get(url(TimeLimitPolicy, "add"))
+    offered = set(page.context["adminform"].form.fields["jurisdiction"].queryset)
+    assert world.city in offered
+    assert world.district in offered
+    assert world.other_city not in offered
+
+    row = {"rule": "contact", "amount": 2, "unit": "working_days"}
+    foreign = as_task_force.post(
+        url(TimeLimitPolicy, "add"), {**row, "jurisdiction": world.other_city.pk}
+    )
+    default = as_task_force.post(url(TimeLimitPolicy, "add"), {**row, "jurisdiction": ""})
+    own = as_task_force.post(url(TimeLimitPolicy, "add"), {**row, "jurisdiction": world.city.pk})
+
+    assert foreign.status_code == default.status_code == 200
+    assert "jurisdiction" in foreign.context["adminform"].form.errors
+    assert "jurisdiction" in default.context["adminform"].form.errors
+    assert own.status_code == 302
+    assert list(
+        TimeLimitPolicy.objects.filter(rule="contact").values_list("jurisdiction", flat=True)
+    ) in ([None, world.city.pk], [world.city.pk, None])
+
+
+def test_the_task_force_cannot_add_a_routing_rule_for_another_city(as_task_force, world):
+    response = as_task_force.post(
+        url(RoutingRule, "add"),
+        {"jurisdiction": world.other_city.pk, "theme": world.theme.pk, "unit": world.dept.pk},
+    )
+
+    assert response.status_code == 200
+    assert "jurisdiction" in response.context["adminform"].form.errors
+    assert not RoutingRule.objects.exists()
+
+
+def test_the_task_force_cannot_move_one_of_its_firms_to_another_jurisdiction(as_task_force, world):
+    page = as_task_force.get(url(Enterprise, "change", world.firm.pk))
+    offered = set(page.context["adminform"].form.fields["jurisdiction"].queryset)
+    assert world.other_city not in offered
+    assert world.city in offered
+
+    response = as_task_force.post(
+        page.wsgi_request.path, form_data(page, jurisdiction=world.other_city.pk)
+    )
+
+    assert response.status_code == 200
+    assert "jurisdiction" in response.context["adminform"].form.errors
+    world.firm.refresh_from_db()
+    assert world.firm.jurisdiction == world.city
+
+
+def test_the_task_force_reads_the_national_calendar_but_cannot_change_it(as_task_force):
+    override = CalendarOverride.objects.create(
+        date=date(2027, 2, 20), is_working_day=True, note="调休"
+    )
+    for model in (CalendarOverride, CalendarYear):
+        assert as_task_force.get(url(model, "changelist")).status_code == 200
+        assert as_task_force.get(url(model, "add")).status_code == 403
+
+    added = as_task_force.post(
+        url(CalendarOverride, "add"), {"date": "2027-10-09", "is_working_day": ""}
+    )
+    changed = as_task_force.post(
+        url(CalendarOverride, "change", override.pk), {"date": "2027-02-21", "note": "x"}
+    )
+    deleted = as_task_force.post(url(CalendarOverride, "delete", override.pk), {"post": "yes"})
+    confirmed = as_task_force.post(url(CalendarYear, "add"), {"year": 2031, "source": "x"})
+
+    assert {r.status_code for r in (added, changed, deleted, confirmed)} == {403}
+    assert list(CalendarOverride.objects.values_list("date", "note")) == [(override.date, "调休")]
+    assert not CalendarYear.objects.filter(year=2031).exists()
+
+
+def test_a_superuser_changes_the_defaults_and_the_calendar(client, root, default_limit):
+    client.force_login(root)
+    page = client.get(url(TimeLimitPolicy, "change", default_limit.pk))
+    changed = client.post(page.wsgi_request.path, form_data(page, amount=2))
+    added = client.post(
+        url(CalendarOverride, "add"), {"date": "2027-10-09", "is_working_day": "on", "note": "调休"}
+    )
+
+    assert (changed.status_code, added.status_code) == (302, 302)
+    default_limit.refresh_from_db()
+    assert default_limit.amount == 2
+    assert CalendarOverride.objects.filter(note="调休").exists()
 
 
 def test_the_task_force_reads_the_org_tree_but_cannot_move_its_own_unit(as_task_force, world):
