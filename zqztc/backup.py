@@ -472,7 +472,7 @@ def _check_database_empty(using: str, vendor: str) -> None:
                 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
                 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
                   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-                  AND n.nspname NOT LIKE 'pg_toast%%'
+                  AND n.nspname !~ '^pg_toast'
                   AND NOT EXISTS (
                       SELECT 1 FROM pg_catalog.pg_depend d
                       WHERE d.objid = c.oid AND d.deptype = 'e'
