@@ -53,6 +53,7 @@ class RoutingRuleAdmin(JurisdictionScopedAdmin, HistoryAdmin):
     list_select_related = ("theme", "jurisdiction", "unit")
     autocomplete_fields = ("jurisdiction", "unit")
     filter_horizontal = ("co_units",)
+    unit_fields = ("unit", "co_units")
 
 
 @admin.register(TimeLimitPolicy)

@@ -35,29 +35,49 @@ def visible_petitions(user: User) -> QuerySet[Petition]:
     return Petition.objects.all() if user.is_superuser else Petition.objects.visible_to(user)
 
 
+def units_within(ids: list[int]) -> QuerySet[OrgUnit]:
+    """Handling units of these jurisdictions: their departments, and lower governments."""
+    return OrgUnit.objects.handling_units().filter(Q(pk__in=ids) | Q(parent_id__in=ids))
+
+
 class OwnJurisdictionChoiceMixin:
     """The `jurisdiction` picker offers only the user's own jurisdictions, so that a task force
-    cannot move a firm or a rule to another city (a crafted POST fails the form's validation).
+    cannot move a firm or a rule to another city (a crafted POST fails the form's validation);
+    `unit_fields` offer only the handling units of those jurisdictions.
 
-    A plain select for them: the autocomplete widget would search every unit."""
+    Plain selects for them: the autocomplete widget would search every unit."""
+
+    unit_fields: tuple[str, ...] = ()
 
     def get_autocomplete_fields(self, request: HttpRequest) -> tuple[str, ...]:
         fields = tuple(super().get_autocomplete_fields(request))
         if request.user.is_superuser:
             return fields
-        return tuple(name for name in fields if name != "jurisdiction")
+        scoped = {"jurisdiction", *self.unit_fields}
+        return tuple(name for name in fields if name not in scoped)
 
     def formfield_for_foreignkey(
         self, db_field: Any, request: HttpRequest, **kwargs: Any
     ) -> forms.Field | None:
         ids = jurisdiction_ids(request.user)
-        if db_field.name != "jurisdiction" or ids is None:
+        if ids is None or db_field.name not in ("jurisdiction", *self.unit_fields):
+            return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name in self.unit_fields:
+            kwargs["queryset"] = units_within(ids)
             return super().formfield_for_foreignkey(db_field, request, **kwargs)
         kwargs["queryset"] = OrgUnit.objects.filter(pk__in=ids)
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         # Only a superuser keeps the default row (no jurisdiction), which applies everywhere.
         field.required = True
         return field
+
+    def formfield_for_manytomany(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> forms.Field | None:
+        ids = jurisdiction_ids(request.user)
+        if ids is not None and db_field.name in self.unit_fields:
+            kwargs["queryset"] = units_within(ids)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class JurisdictionScopedAdmin(OwnJurisdictionChoiceMixin):

@@ -492,6 +492,29 @@ def test_the_task_force_cannot_add_a_routing_rule_for_another_city(as_task_force
     assert not RoutingRule.objects.exists()
 
 
+def test_the_task_force_routes_petitions_only_to_units_of_its_own_jurisdictions(
+    as_task_force, world
+):
+    page = as_task_force.get(url(RoutingRule, "add"))
+    offered = set(page.context["adminform"].form.fields["unit"].queryset)
+    assert world.dept in offered
+    assert world.district_dept in offered
+    assert world.foreign_dept not in offered
+
+    rule = {"jurisdiction": world.city.pk, "theme": world.theme.pk}
+    foreign_lead = as_task_force.post(
+        url(RoutingRule, "add"), {**rule, "unit": world.foreign_dept.pk}
+    )
+    foreign_co = as_task_force.post(
+        url(RoutingRule, "add"),
+        {**rule, "unit": world.dept.pk, "co_units": [world.foreign_dept.pk]},
+    )
+
+    assert "unit" in foreign_lead.context["adminform"].form.errors
+    assert "co_units" in foreign_co.context["adminform"].form.errors
+    assert not RoutingRule.objects.exists()
+
+
 def test_the_task_force_cannot_move_one_of_its_firms_to_another_jurisdiction(as_task_force, world):
     page = as_task_force.get(url(Enterprise, "change", world.firm.pk))
     offered = set(page.context["adminform"].form.fields["jurisdiction"].queryset)
