@@ -1,4 +1,4 @@
-"""The demo data of `make run` (petitions/management/commands/load_demo.py, fixtures/demo.json)."""
+"""The demo data of `make run` (petitions/demo/, the `load_demo` command, fixtures/demo.json)."""
 
 from io import StringIO
 
