@@ -37,6 +37,7 @@ postgresql_only = [
     ),
     # Committed rows: pg_dump reads the database from another session.
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.slow,  # a pg_dump, a new database and a manage.py process each: 5-15 s
 ]
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
