@@ -40,6 +40,8 @@ from django.db import connections, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 
+from petitions.models import Attachment, Petition, PetitionNumber
+
 FORMAT = "zqztc-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -182,8 +184,6 @@ def _migration_state(alias: str) -> dict[str, dict[str, Any]]:
 
 
 def _database_facts(alias: str) -> dict[str, Any]:
-    from petitions.models import Attachment, Petition, PetitionNumber
-
     return {
         "migrations": _migration_state(alias),
         "petitions": Petition.objects.using(alias).count(),
@@ -600,8 +600,6 @@ def _sqlite_restore(dump: Path, *, using: str) -> None:
 
 
 def _summary(manifest: dict[str, Any], pending: list[str], *, using: str) -> RestoreResult:
-    from petitions.models import Attachment, Petition, PetitionNumber
-
     connections[using].close()
     restored = RestoreResult(
         manifest=manifest,
