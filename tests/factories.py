@@ -1,4 +1,9 @@
-"""Deterministic test data (docs/conventions.md C9): sequences and fixed values, no random text."""
+"""Deterministic test data (docs/conventions.md C9): sequences and fixed values, no random text.
+
+Names and titles carry the sequence number at a fixed width (`label`), so they read the same whichever
+tests ran before: a name that grew with the number of earlier tests once wrapped in a PDF table cell
+and made a test depend on the order the suite ran in.
+"""
 
 import factory
 from django.utils import timezone
@@ -17,6 +22,11 @@ from petitions.models import (
 from petitions.validators import uscc_check_character
 
 
+def label(n: int) -> str:
+    """The sequence number, four digits wide whatever it has reached (unique within any one test)."""
+    return f"{n % 10_000:04d}"
+
+
 def make_uscc(n: int) -> str:
     first17 = f"91440500{n:09d}"
     return first17 + uscc_check_character(first17)
@@ -26,12 +36,12 @@ class OrgUnitFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = OrgUnit
 
-    name = factory.Sequence(lambda n: f"单位{n}")
+    name = factory.Sequence(lambda n: f"单位{label(n)}")
     kind = UnitKind.DEPARTMENT
 
 
 class CityFactory(OrgUnitFactory):
-    name = factory.Sequence(lambda n: f"测试市{n}")
+    name = factory.Sequence(lambda n: f"测试市{label(n)}")
     kind = UnitKind.CITY
 
 
@@ -50,7 +60,7 @@ class EnterpriseFactory(factory.django.DjangoModelFactory):
         model = Enterprise
 
     uscc = factory.Sequence(make_uscc)
-    name = factory.Sequence(lambda n: f"测试企业{n}有限公司")
+    name = factory.Sequence(lambda n: f"测试企业{label(n)}有限公司")
     contact_name = "张经理"
     contact_phone = "13800138000"
     email = factory.Sequence(lambda n: f"firm{n}@example.com")
@@ -79,7 +89,7 @@ class PetitionFactory(factory.django.DjangoModelFactory):
     received_at = factory.LazyFunction(timezone.now)
     type = PetitionType.COMPLAINT
     theme = factory.SubFactory(ThemeFactory)
-    title = factory.Sequence(lambda n: f"诉求{n}")
+    title = factory.Sequence(lambda n: f"诉求{label(n)}")
     content = "企业反映用电报装审批时间过长，影响投产。"
     jurisdiction = factory.LazyAttribute(lambda o: o.enterprise.jurisdiction)
 

@@ -54,6 +54,7 @@ def zh(msgid: str) -> str:
         return re.sub(r"\s+", "", gettext(msgid))
 
 
+@pytest.mark.slow
 def test_the_catalogue_pdf_is_a4_landscape_with_chinese_fonts_and_every_item(
     client, world, tmp_path
 ):
@@ -77,6 +78,7 @@ def test_the_catalogue_pdf_is_a4_landscape_with_chinese_fonts_and_every_item(
         assert needle in text
 
 
+@pytest.mark.slow
 def test_a_long_catalogue_repeats_the_header_and_table_head_on_every_page(client, world, tmp_path):
     meeting = drafted(world, extra=30)
     pdf = page(client, world.staff, reverse("meetings:catalogue_pdf", args=[meeting.pk])).content
@@ -120,6 +122,7 @@ def test_the_catalogue_is_not_printed_before_it_is_drafted(client, world):
     )
 
 
+@pytest.mark.slow
 def test_the_handling_opinions_list_each_decision_with_its_lead_unit_and_limit(
     client, world, tmp_path
 ):
@@ -135,6 +138,7 @@ def test_the_handling_opinions_list_each_decision_with_its_lead_unit_and_limit(
     assert zh("Settled on the spot") in text
 
 
+@pytest.mark.slow
 def test_the_topic_form_prints_the_fields_of_the_firms_form(client, world, tmp_path):
     topic = workflow.submit_topic_by_firm(
         actor=world.firm_user,
@@ -160,6 +164,7 @@ def test_the_topic_form_prints_the_fields_of_the_firms_form(client, world, tmp_p
         assert "2026-11-23" in text
 
 
+@pytest.mark.slow
 def test_the_handling_form_shows_contacts_the_reply_the_rating_and_supervision(
     client, world, tmp_path, time_machine
 ):
@@ -196,6 +201,7 @@ def test_the_handling_form_shows_contacts_the_reply_the_rating_and_supervision(
     assert zh("Satisfied") in text
 
 
+@pytest.mark.slow
 def test_the_handling_form_flags_an_overdue_item_on_key_supervision(
     client, world, tmp_path, time_machine
 ):
@@ -209,6 +215,7 @@ def test_the_handling_form_flags_an_overdue_item_on_key_supervision(
     assert zh("Key supervision") in text
 
 
+@pytest.mark.slow
 def test_the_handling_forms_of_a_meeting_print_one_per_page(client, world, tmp_path):
     meeting = assigned(world)
     pdf = page(
@@ -217,6 +224,7 @@ def test_the_handling_forms_of_a_meeting_print_one_per_page(client, world, tmp_p
     assert re.search(r"Pages:\s+2\b", pdf_info(pdf, tmp_path))
 
 
+@pytest.mark.slow
 def test_the_overall_evaluation_form_lists_each_firms_evaluation(client, world, tmp_path):
     meeting = held(world)
     workflow.evaluate(

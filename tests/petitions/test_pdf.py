@@ -38,6 +38,7 @@ def letter(world):
     return flow.assigned(world, co_units=[world.other_dept])
 
 
+@pytest.mark.slow
 @needs_poppler
 def test_the_transfer_letter_pdf_carries_everything_the_unit_needs(client, world, letter, tmp_path):
     client.force_login(world.staff)
@@ -84,6 +85,7 @@ def test_there_is_no_letter_before_it_is_issued(client, world):
     assert client.get(reverse("staff:transfer_letter_pdf", args=[petition.pk])).status_code == 404
 
 
+@pytest.mark.slow
 def test_the_pdf_can_be_downloaded_as_a_file(client, world, letter):
     client.force_login(world.staff)
     response = client.get(reverse("staff:transfer_letter_pdf", args=[letter.pk]), {"download": 1})
@@ -91,6 +93,7 @@ def test_the_pdf_can_be_downloaded_as_a_file(client, world, letter):
     assert letter.transfer_letter_no in response["Content-Disposition"]
 
 
+@pytest.mark.slow
 @needs_poppler
 def test_the_dossier_holds_the_whole_case(client, world, tmp_path):
     petition = flow.confirmed(world, co_units=[world.other_dept])

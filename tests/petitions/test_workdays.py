@@ -235,6 +235,7 @@ def test_the_working_days_between_a_day_and_the_following_holiday_are_zero():
     assert working_days_between(date(2026, 9, 30), date(2026, 10, 7)) == 0
 
 
+@pytest.mark.slow
 @settings(
     max_examples=200,
     deadline=None,

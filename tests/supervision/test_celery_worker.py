@@ -40,6 +40,7 @@ def real_worker(settings):
     app.conf.update(before)
 
 
+@pytest.mark.slow
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_monthly_sweep_runs_on_a_real_worker(world, real_worker, time_machine):
