@@ -21,6 +21,7 @@ from meetings.models import (
 )
 from petitions.exceptions import WorkflowError
 from petitions.models import Petition, PetitionEvent, Theme
+from tests.factories import EnterpriseFactory, PetitionFactory
 from tests.petitions import flow
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
@@ -139,6 +140,17 @@ def test_a_topic_of_another_jurisdiction_cannot_be_taken(world):
     assert foreign.meeting_id is None
 
 
+def test_a_pooled_topic_is_taken_onto_a_meeting_being_planned(world):
+    """The path the refusals around it guard."""
+    meeting = plan(world)
+    pooled = Topic.objects.create(
+        jurisdiction=world.city, problem="融资难", submitted_by=world.firm_user
+    )
+    workflow.take_topic(meeting_id=meeting.pk, actor=world.staff, topic_id=pooled.pk)
+    pooled.refresh_from_db()
+    assert pooled.meeting_id == meeting.pk
+
+
 def test_a_dropped_topic_cannot_be_taken(world):
     meeting = plan(world)
     topic = workflow.add_topic(meeting_id=meeting.pk, actor=world.staff, problem="已解决")
@@ -177,6 +189,21 @@ def test_no_petition_is_taken_once_the_catalogue_is_drafted(world):
             meeting_id=meeting.pk,
             actor=world.staff,
             petition_id=petition.pk,
+            rule=AgendaRule.UNRESOLVED,
+        ),
+    )
+
+
+def test_a_petition_of_another_jurisdiction_cannot_be_taken(world):
+    meeting = plan(world)
+    foreign = PetitionFactory(enterprise=EnterpriseFactory(jurisdiction=world.other_city))
+    refused(
+        meeting,
+        "missing",
+        lambda: workflow.take_petition(
+            meeting_id=meeting.pk,
+            actor=world.staff,
+            petition_id=foreign.pk,
             rule=AgendaRule.UNRESOLVED,
         ),
     )
