@@ -8,6 +8,7 @@
 #   make lock      re-pin requirements/*.lock from pyproject.toml (after any dependency change)
 #   make lock-upgrade  the same, moving every pin to the newest allowed release
 #   make lint      ruff check + ruff format --check
+#   make typecheck mypy with django-stubs on the core modules listed in mypy.ini
 #   make format    ruff format + ruff check --fix
 #   make messages  refresh and compile the zh_Hans catalogue
 #   make clean     remove caches and collected static files (keeps .venv, .env and db.sqlite3)
@@ -37,7 +38,7 @@ I18N_IGNORE := --ignore=$(VENV) --ignore=staticfiles --ignore=media --ignore=nod
 
 .DEFAULT_GOAL := help
 
-.PHONY: help run test test-fast lint format messages compilemessages clean lock lock-upgrade
+.PHONY: help run test test-fast typecheck lint format messages compilemessages clean lock lock-upgrade
 
 help:
 	@sed -n '1,/^$$/p' Makefile
@@ -105,6 +106,10 @@ lint: $(VENV)/.stamp-install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The workflows, their kit, the calendar, the limits, the deadlines and access (files in mypy.ini).
+typecheck: $(VENV)/.stamp-install-test
+	$(THROWAWAY_ENV) $(BIN)/mypy
+
 format: $(VENV)/.stamp-install-test
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
@@ -114,6 +119,7 @@ test: $(VENV)/.stamp-install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(THROWAWAY_ENV) $(MANAGE) makemigrations --check --dry-run
+	$(MAKE) typecheck
 	$(BIN)/pytest $(COVERAGE_ARGS) $(PYTEST_ARGS)
 	$(if $(PYTEST_ARGS),,$(BIN)/coverage report --include=$(COVERAGE_FULL) --fail-under=100)
 

@@ -53,9 +53,7 @@ CATALOGUE_WORKING_DAYS = 4
 
 def _lock(meeting_id: int) -> Meeting:
     return kit.lock(
-        Meeting.objects.select_related("jurisdiction"),
-        meeting_id,
-        _("This meeting does not exist."),
+        Meeting, meeting_id, _("This meeting does not exist."), related=("jurisdiction",)
     )
 
 
@@ -333,6 +331,7 @@ def draft_catalogue(*, meeting_id: int, actor: User) -> Meeting:
     meeting.save()
     meeting.items.all().delete()
     for number, topic in enumerate(topics, start=1):
+        assert topic.lead_unit is not None  # verify_topic refuses a topic without one
         co_units = list(topic.co_units.all())
         rule = LimitRule.MEETING_REPLY_MULTI if co_units else LimitRule.MEETING_REPLY_SINGLE
         item = CatalogueItem.objects.create(
@@ -557,24 +556,24 @@ def evaluate(
 ) -> MeetingEvaluation:
     """总体评价表: a firm that was invited rates the meeting once it has been held (Uxin 附件3)."""
     meeting = _lock(meeting_id)
+    enterprise_id = actor.enterprise_id
     if (
         not actor.has_role(Role.ENTERPRISE)
-        or not meeting.firms.filter(pk=actor.enterprise_id).exists()
+        or enterprise_id is None
+        or not meeting.firms.filter(pk=enterprise_id).exists()
     ):
         raise PermissionDenied(_("Only an invited enterprise may evaluate this meeting."))
     if meeting.state not in ("held", "assigned", "closed"):
         raise WorkflowError(_("The meeting has not been held yet."), code="not_held")
     if rating not in OverallRating.values:
         raise WorkflowError(_("Choose an overall evaluation."), code="rating_required")
-    if MeetingEvaluation.objects.filter(
-        meeting=meeting, enterprise_id=actor.enterprise_id
-    ).exists():
+    if MeetingEvaluation.objects.filter(meeting=meeting, enterprise_id=enterprise_id).exists():
         raise WorkflowError(
             _("Your enterprise has already evaluated this meeting."), code="duplicate"
         )
     return MeetingEvaluation.objects.create(
         meeting=meeting,
-        enterprise_id=actor.enterprise_id,
+        enterprise_id=enterprise_id,
         person_in_charge=kit.required(person_in_charge, _("Name the person in charge.")),
         phone=kit.required(phone, _("A phone number is required.")),
         rating=rating,

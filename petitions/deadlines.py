@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any
 
 from petitions import limits, workdays
 from petitions.models import Deadline, Petition
@@ -69,7 +70,7 @@ def recompute(deadline: Deadline) -> tuple[date, date]:
     return before, deadline.due_on
 
 
-def annotate_days_left(rows: Iterable[object], today: date, attr: str = "due_on") -> None:
+def annotate_days_left(rows: Iterable[Any], today: date, attr: str = "due_on") -> None:
     """Set `days_left` (working days; negative when overdue) on each row, with one calendar query."""
     rows = [r for r in rows if getattr(r, attr, None)]
     if not rows:

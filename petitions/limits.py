@@ -17,7 +17,7 @@ from petitions.models import (
     TimeLimitPolicy,
 )
 
-REPLY_RULES = {
+REPLY_RULES: dict[str, str] = {
     PetitionType.CONSULTATION: LimitRule.REPLY_CONSULTATION,
     PetitionType.SUGGESTION: LimitRule.REPLY_SUGGESTION,
     PetitionType.COMPLAINT: LimitRule.REPLY_COMPLAINT,
@@ -57,8 +57,8 @@ def limit_for(rule: str, jurisdiction: OrgUnit | None) -> Limit:
             return Limit(rows[unit.pk].amount, rows[unit.pk].unit)
     if None in rows:
         return Limit(rows[None].amount, rows[None].unit)
-    amount, unit, _source = DEFAULT_LIMITS[rule]
-    return Limit(amount, unit)
+    amount, default_unit, _source = DEFAULT_LIMITS[rule]
+    return Limit(amount, default_unit)
 
 
 def compute_due(start: date, amount: int, unit: str) -> date:

@@ -93,9 +93,10 @@ from zqztc import dates, queue
 
 def _lock(petition_id: int) -> Petition:
     return kit.lock(
-        Petition.objects.select_related("jurisdiction", "proposed_unit", "lead_unit", "enterprise"),
+        Petition,
         petition_id,
         _("This petition does not exist."),
+        related=("jurisdiction", "proposed_unit", "lead_unit", "enterprise"),
     )
 
 
@@ -451,7 +452,7 @@ def return_petition(
     deadlines.open_step(petition, step=Step.TRIAGE, rule=LimitRule.TRIAGE, start=_today())
     record = PetitionReturn.objects.create(
         petition=petition,
-        unit=actor.unit,
+        unit=kit.acting_unit(actor),
         returned_by=actor,
         reason_code=reason_code,
         reason=reason,
@@ -564,6 +565,8 @@ def reassign_approval(*, petition_id: int, actor: User, leader: User, note: str 
         raise _not_now(petition)
     _check_leader(petition, leader)
     previous = petition.approval_leader
+    # A petition awaiting approval always names its leader (Petition.submit_for_approval).
+    assert previous is not None
     if leader.pk == previous.pk:
         raise WorkflowError(
             _("This approval is already with %(leader)s.") % {"leader": _name(leader)},
@@ -624,7 +627,7 @@ def issue_transfer_letter(*, petition_id: int, actor: User, note: str = "") -> P
     deadlines.open_step(
         petition, step=Step.REPLY, rule=limits.reply_rule(petition.type), start=_today()
     )
-    message = _("Assigned to %(unit)s.") % {"unit": petition.lead_unit.name}
+    message = _("Assigned to %(unit)s.") % {"unit": petition.lead_unit}
     return _finish(
         petition,
         actor,
@@ -692,7 +695,7 @@ def record_contact(
         raise _not_now(petition)
     record = ContactRecord.objects.create(
         petition=petition,
-        unit=actor.unit,
+        unit=kit.acting_unit(actor),
         contacted_at=contacted_at,
         method=method,
         summary=summary,
@@ -716,7 +719,7 @@ def report_progress(*, petition_id: int, actor: User, text: str) -> ProgressRepo
     text = kit.required(text, _("Describe the progress."))
     report = ProgressReport.objects.create(
         petition=petition,
-        unit=actor.unit,
+        unit=kit.acting_unit(actor),
         author=actor,
         text=text,
         week_thursday=reporting_thursday(_today()),
@@ -747,7 +750,11 @@ def request_extension(*, petition_id: int, actor: User, reason: str, amount: int
             code="too_many",
         )
     extension = Extension.objects.create(
-        petition=petition, unit=actor.unit, requested_by=actor, reason=reason, amount=amount
+        petition=petition,
+        unit=kit.acting_unit(actor),
+        requested_by=actor,
+        reason=reason,
+        amount=amount,
     )
     _finish(petition, actor, "request_extension", petition.state, note=reason)
     return extension
@@ -793,7 +800,11 @@ def submit_opinion(*, petition_id: int, actor: User, text: str) -> Reply:
     _require_handling(petition)
     text = kit.required(text, _("Write the opinion."))
     opinion = Reply.objects.create(
-        petition=petition, unit=actor.unit, author=actor, kind=ReplyKind.OPINION, text=text
+        petition=petition,
+        unit=kit.acting_unit(actor),
+        author=actor,
+        kind=ReplyKind.OPINION,
+        text=text,
     )
     _finish(petition, actor, "submit_opinion", petition.state, note=text)
     return opinion
@@ -809,7 +820,11 @@ def reply(*, petition_id: int, actor: User, text: str) -> Reply:
     now = timezone.now()
     _fire(petition, "reply", at=now)
     answer = Reply.objects.create(
-        petition=petition, unit=actor.unit, author=actor, kind=ReplyKind.REPLY, text=text
+        petition=petition,
+        unit=kit.acting_unit(actor),
+        author=actor,
+        kind=ReplyKind.REPLY,
+        text=text,
     )
     deadlines.close_step(petition, step=Step.REPLY, at=now)
     deadlines.open_step(petition, step=Step.REVISIT, rule=LimitRule.REVISIT, start=_today())

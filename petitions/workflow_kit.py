@@ -7,25 +7,38 @@ reverse, so the kit lives here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from petitions.exceptions import WorkflowError
+from petitions.models import OrgUnit, User
 
 M = TypeVar("M", bound=models.Model)
 
 
-def lock(queryset: models.QuerySet[M], pk: int, missing: str) -> M:
-    """The row `pk` of `queryset`, locked until the transaction ends (joined rows stay unlocked).
-
-    `missing` is the message when there is no such row.
+def lock(model: type[M], pk: int, missing: str, *, related: Sequence[str] = ()) -> M:
+    """The row `pk` of `model` with the `related` rows joined; only the row itself is locked until
+    the transaction ends. `missing` is the message when there is no such row.
     """
-    row = queryset.select_for_update(of=("self",)).filter(pk=pk).first()
+    rows = model._default_manager.select_for_update(of=("self",))
+    if related:  # select_related() without names would follow every foreign key
+        rows = rows.select_related(*related)
+    row = rows.filter(pk=pk).first()
     if row is None:
         raise WorkflowError(missing, code="missing")
     return row
+
+
+def acting_unit(actor: User) -> OrgUnit:
+    """The unit an official acts for; the access checks before it have already required one."""
+    if actor.unit is None:
+        raise PermissionDenied(_("You may not do this."))
+    return actor.unit
 
 
 def not_now(instance: Any, message: str) -> WorkflowError:

@@ -96,12 +96,15 @@ class OrgUnit(models.Model):
         return chain
 
 
-def jurisdiction_ids_under(unit: OrgUnit) -> list[int]:
-    """The unit's jurisdiction and every jurisdiction below it (a city oversees its districts).
+def jurisdiction_ids_under(unit: OrgUnit | None) -> list[int]:
+    """The unit's jurisdiction and every jurisdiction below it (a city oversees its districts);
+    none for no unit (an account without one oversees nothing).
 
     Here, below the models, so that `Petition.objects.visible_to` and petitions/access.py share it
     without importing each other.
     """
+    if unit is None:
+        return []
     top = unit.jurisdiction()
     ids = [top.pk]
     frontier = [top.pk]
