@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from petitions import workdays, workflow
 from petitions.admin.actions import WorkflowAddMixin
 from petitions.admin.history import HistoryAdmin
-from petitions.admin.scoping import JurisdictionScopedAdmin, SuperuserChangesAdmin
+from petitions.admin.scoping import JurisdictionScopedAdmin
 from petitions.models import (
     CalendarOverride,
     CalendarYear,
@@ -98,7 +98,7 @@ class EstimateNoticeMixin:
 
 
 @admin.register(CalendarOverride)
-class CalendarOverrideAdmin(SuperuserChangesAdmin, EstimateNoticeMixin, HistoryAdmin):
+class CalendarOverrideAdmin(EstimateNoticeMixin, HistoryAdmin):
     list_display = ("date", "is_working_day", "note")
     list_filter = ("is_working_day",)
     search_fields = ("note",)
@@ -118,7 +118,7 @@ class CalendarYearForm(forms.ModelForm):
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(SuperuserChangesAdmin, EstimateNoticeMixin, WorkflowAddMixin, HistoryAdmin):
+class CalendarYearAdmin(EstimateNoticeMixin, WorkflowAddMixin, HistoryAdmin):
     """Confirming a year recomputes the open deadlines computed on its estimate."""
 
     form = CalendarYearForm

@@ -120,17 +120,3 @@ class JurisdictionScopedAdmin(OwnJurisdictionChoiceMixin):
         if not request.user.is_superuser:
             changelist.list_editable = ()
         return changelist
-
-
-class SuperuserChangesAdmin:
-    """The national calendar applies to every city: staff with the right read it, only a superuser
-    adds, changes or deletes it."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_superuser and super().has_add_permission(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return request.user.is_superuser and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return request.user.is_superuser and super().has_delete_permission(request, obj)
