@@ -5,7 +5,7 @@ tags, calendar, supervision policy) and the firms and firm accounts of its juris
 scopes both), and drives petitions and meetings; leaders and the supervision office read; department
 handlers work on their own pages and have no admin rights. No group holds a right over staff
 accounts, groups or permissions (`auth.*`): only a superuser manages those, and the user admin
-refuses the rest (petitions/admin.py, `UserAdmin`).
+refuses the rest (petitions/admin/users.py, `UserAdmin`).
 
 `apply()` makes the groups match this table exactly: it creates missing groups, adds missing
 permissions and removes permissions the table no longer lists, so running it twice changes nothing.
@@ -70,7 +70,7 @@ _READABLE = (
 TASK_FORCE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(_RECORDS, VIEW),
     # Registering goes through the workflow; a lifecycle action needs `change` on the model it
-    # acts on (petitions/admin_actions.py); nothing is deleted.
+    # acts on (petitions/admin/actions.py); nothing is deleted.
     "petitions.petition": VIEW_ADD_CHANGE,
     "petitions.extension": VIEW_CHANGE,
     "petitions.petitionreturn": VIEW_CHANGE,
