@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from petitions import access
+from petitions import workflow_kit as kit
 from petitions.exceptions import WorkflowError
 from petitions.models import OPEN_STATES, Role, User
 from supervision.models import KeyFollowUp, KeyStatus, KeySupervision
@@ -19,15 +20,12 @@ FOLLOW_UP_EVERY = timedelta(days=7)
 
 
 def _lock(key_id: int) -> KeySupervision:
-    key = (
-        KeySupervision.objects.select_for_update(of=("self",))
-        .select_related("petition")
-        .filter(pk=key_id)
-        .first()
+    return kit.lock(
+        KeySupervision,
+        key_id,
+        _("This key-supervision item does not exist."),
+        related=("petition",),
     )
-    if key is None:
-        raise WorkflowError(_("This key-supervision item does not exist."), code="missing")
-    return key
 
 
 def _require(actor: User, key: KeySupervision, *roles: str) -> None:
