@@ -1,4 +1,4 @@
-"""Imports point one way and sit at the top of each module (docs/conventions.md, "Layout").
+"""Imports point one way and sit at the top of each module (docs/architecture.md §3).
 
 A function-local import hides a cycle: `Petition.objects.visible_to` once imported petitions/access.py
 inside the method while access.py imported the models, and nothing failed until someone moved the
