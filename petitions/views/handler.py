@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,13 +20,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
-from django_htmx.http import HttpResponseLocation
 
 from petitions import workflow
-from petitions.exceptions import WorkflowError
 from petitions.forms import handler as forms
 from petitions.models import OrgUnit, Petition, Role, State
 from petitions.selectors import handler as selectors
+from petitions.views.actions import run_action
 
 FINISHED_FOR_DOCUMENTS = (State.ARCHIVED, State.WITHDRAWN, State.REJECTED, State.DUPLICATE)
 
@@ -193,16 +191,10 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render_petition(request, fetch(request, pk))
 
 
-# --- actions: shared steps --------------------------------------------------------------------
+# --- actions ----------------------------------------------------------------------------------
 
-
-def done(request: HttpRequest, petition: Petition, message: str) -> HttpResponse:
-    """Success: a message, then the petition page (with htmx, its main area is swapped in)."""
-    messages.success(request, message)
-    url = reverse("handler:petition", args=[petition.pk])
-    if request.htmx:
-        return HttpResponseLocation(url, target="#main", select="#main", swap="outerHTML")
-    return redirect(url)
+# Success reloads the page's main area in place (htmx); see `run_action`.
+MAIN_AREA = {"target": "#main", "select": "#main", "swap": "outerHTML"}
 
 
 def redisplay(request: HttpRequest, petition: Petition, name: str, form: object) -> HttpResponse:
@@ -216,66 +208,10 @@ def redisplay(request: HttpRequest, petition: Petition, name: str, form: object)
     return render_petition(request, petition, bound=(name, form))
 
 
-def to_form(form: object, error: WorkflowError, fields: dict[str, str]) -> None:
-    """Put a workflow refusal next to the field it is about, or above the form."""
-    field = fields.get(getattr(error, "code", None) or "")
-    form.add_error(field if field in form.fields else None, error)
-
-
-def show_form(request: HttpRequest, petition: Petition, name: str) -> HttpResponse:
-    """GET on an action URL: the petition page, at that action's card."""
-    return redirect(reverse("handler:petition", args=[petition.pk]) + f"#action-{name}")
-
-
-# --- actions ----------------------------------------------------------------------------------
-
-
-@require_http_methods(["GET", "POST"])
-@handler_required
-def confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    petition = fetch(request, pk)
-    if request.method == "GET":
-        return show_form(request, petition, "confirm")
-    form = action_form("confirm", request, bound=True)
-    if form.is_valid():
-        try:
-            workflow.confirm(petition_id=petition.pk, actor=request.user)
-        except WorkflowError as error:
-            to_form(form, error, {})
-        else:
-            return done(
-                request,
-                petition,
-                _("Receipt confirmed. The task force issues the transfer letter next."),
-            )
-    return redisplay(request, petition, "confirm", form)
-
-
-@require_http_methods(["GET", "POST"])
-@handler_required
-def return_petition(request: HttpRequest, pk: int) -> HttpResponse:
-    petition = fetch(request, pk)
-    if request.method == "GET":
-        return show_form(request, petition, "return")
-    form = action_form("return", request, bound=True)
-    if form.is_valid():
-        try:
-            workflow.return_petition(
-                petition_id=petition.pk, actor=request.user, **form.cleaned_data
-            )
-        except WorkflowError as error:
-            to_form(form, error, {"reason_required": "reason_code", "required": "reason"})
-        else:
-            return done(
-                request, petition, _("Returned to the task force, which reviews the return.")
-            )
-    return redisplay(request, petition, "return", form)
-
-
-def _form_action(
-    action: str, run: Callable[..., object], fields: dict[str, str], message: str
+def _action(
+    name: str, run: Callable[..., object], fields: dict[str, str], message: str
 ) -> Callable[[HttpRequest, int], HttpResponse]:
-    """One view per form action: validate, call one workflow function, redisplay on refusal.
+    """The view of one action card: GET shows the card; POST runs one workflow function on the form.
 
     `fields` maps a WorkflowError code to the form field it belongs next to.
     """
@@ -284,49 +220,64 @@ def _form_action(
     @handler_required
     def view(request: HttpRequest, pk: int) -> HttpResponse:
         petition = fetch(request, pk)
+        url = reverse("handler:petition", args=[petition.pk])
         if request.method == "GET":
-            return show_form(request, petition, action)
-        form = action_form(action, request, bound=True)
-        if form.is_valid():
-            try:
-                run(petition_id=petition.pk, actor=request.user, **form.cleaned_data)
-            except WorkflowError as error:
-                to_form(form, error, fields)
-            else:
-                return done(request, petition, str(message))
-        return redisplay(request, petition, action, form)
+            return redirect(f"{url}#action-{name}")
+        form = action_form(name, request, bound=True)
+        outcome = run_action(
+            request,
+            form,
+            lambda data: run(petition_id=petition.pk, actor=request.user, **data),
+            fields=fields,
+            success=message,
+            redirect_to=url,
+            htmx=MAIN_AREA,
+        )
+        return outcome.response or redisplay(request, petition, name, form)
 
-    view.__name__ = action
+    view.__name__ = view.__qualname__ = name
     return view
 
 
-record_contact = _form_action(
+confirm = _action(
+    "confirm",
+    workflow.confirm,
+    {},
+    gettext_lazy("Receipt confirmed. The task force issues the transfer letter next."),
+)
+return_petition = _action(
+    "return",
+    workflow.return_petition,
+    {"reason_required": "reason_code", "required": "reason"},
+    gettext_lazy("Returned to the task force, which reviews the return."),
+)
+record_contact = _action(
     "contact",
     workflow.record_contact,
     {"future": "contacted_at", "method_required": "method", "required": "summary"},
     gettext_lazy("Contact recorded."),
 )
-report_progress = _form_action(
+report_progress = _action(
     "progress", workflow.report_progress, {"required": "text"}, gettext_lazy("Progress reported.")
 )
-request_extension = _form_action(
+request_extension = _action(
     "extension",
     workflow.request_extension,
     {"required": "reason", "bad_amount": "amount"},
     gettext_lazy("Extension requested. The task force decides."),
 )
-submit_opinion = _form_action(
+submit_opinion = _action(
     "opinion",
     workflow.submit_opinion,
     {"required": "text"},
     gettext_lazy("Opinion sent to the lead unit."),
 )
-reply = _form_action(
+reply = _action(
     "reply",
     workflow.reply,
     {"required": "text"},
     gettext_lazy("Reply sent to the enterprise and the task force."),
 )
-upload_documents = _form_action(
+upload_documents = _action(
     "documents", workflow.add_material, {}, gettext_lazy("Documents uploaded.")
 )

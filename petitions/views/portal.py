@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
@@ -20,13 +19,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from petitions import deadlines, ratelimit, similar, workflow
-from petitions.exceptions import WorkflowError
 from petitions.forms.portal import (
     EvaluateForm,
     MaterialForm,
@@ -48,6 +47,7 @@ from petitions.models import (
     Step,
     User,
 )
+from petitions.views.actions import run_action
 
 PER_PAGE = 20
 FINISHED = (State.ARCHIVED, State.WITHDRAWN, State.REJECTED, State.DUPLICATE)
@@ -120,9 +120,8 @@ def _files_sent(request: HttpRequest) -> bool:
     return bool(request.FILES.getlist("attachments"))
 
 
-def _workflow_error(form: forms.Form, error: WorkflowError) -> None:
-    field = {"too_many": "attachments", "comment_required": "comment"}.get(error.code)
-    form.add_error(field if field in form.fields else None, error)
+# Where a workflow refusal goes on the portal's forms (by its code); otherwise above the form.
+FIELDS = {"too_many": "attachments", "comment_required": "comment"}
 
 
 # --- account (docs/rules.md §2) -------------------------------------------------------------------------
@@ -270,18 +269,22 @@ def submit(request: HttpRequest) -> HttpResponse:
         form.add_error(None, too_many_message())
         form.ask_for_files_again(files_sent)
         return _submit_page(request, form, matches, status=429)
-    try:
-        petition = _submit(user, data)
-    except WorkflowError as error:
-        _workflow_error(form, error)
-        form.ask_for_files_again(files_sent)
-        return _submit_page(request, form, matches, status=400)
     if data["merge_into"]:
         message = _("Added to %(number)s as supplementary material.")
     else:
         message = _("Submitted as %(number)s. The task force will review it.")
-    messages.success(request, message % {"number": petition.number})
-    return redirect("portal:petition", pk=petition.pk)
+    outcome = run_action(
+        request,
+        form,
+        lambda data: _submit(user, data),
+        fields=FIELDS,
+        success=lambda petition: message % {"number": petition.number},
+        redirect_to=lambda petition: reverse("portal:petition", args=[petition.pk]),
+    )
+    if outcome.response:
+        return outcome.response
+    form.ask_for_files_again(files_sent)
+    return _submit_page(request, form, matches, status=400)
 
 
 def _submit(user: User, data: dict) -> Petition:
@@ -371,21 +374,24 @@ def add_material(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid() and not ratelimit.hit(request, "submit"):
             form.add_error(None, too_many_message())
             status = 429
-        elif form.is_valid():
-            try:
-                workflow.add_material(
+        else:
+            outcome = run_action(
+                request,
+                form,
+                lambda data: workflow.add_material(
                     petition_id=petition.pk,
                     actor=request.user,
-                    files=form.cleaned_data["attachments"],
-                    note=form.cleaned_data["note"],
-                )
-            except WorkflowError as error:
-                _workflow_error(form, error)
-            else:
-                messages.success(request, _("Your supplementary material was added."))
-                return redirect("portal:petition", pk=petition.pk)
+                    files=data["attachments"],
+                    note=data["note"],
+                ),
+                fields=FIELDS,
+                success=_("Your supplementary material was added."),
+                redirect_to=reverse("portal:petition", args=[petition.pk]),
+            )
+            if outcome.response:
+                return outcome.response
+            status = 400
         form.ask_for_files_again(_files_sent(request))
-        status = 400 if status == 200 else status
     context = {"petition": petition, "form": form}
     return portal_page(request, "petitions/portal/material.html", context, status=status)
 
@@ -395,16 +401,19 @@ def add_material(request: HttpRequest, pk: int) -> HttpResponse:
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     petition = own_petition(request, pk)
     form = WithdrawForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            workflow.withdraw(
-                petition_id=petition.pk, actor=request.user, note=form.cleaned_data["note"]
-            )
-        except WorkflowError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("The petition was withdrawn."))
-            return redirect("portal:petition", pk=petition.pk)
+    if request.method == "POST":
+        outcome = run_action(
+            request,
+            form,
+            lambda data: workflow.withdraw(
+                petition_id=petition.pk, actor=request.user, note=data["note"]
+            ),
+            fields=FIELDS,
+            success=_("The petition was withdrawn."),
+            redirect_to=reverse("portal:petition", args=[petition.pk]),
+        )
+        if outcome.response:
+            return outcome.response
     status = 400 if form.errors else 200
     context = {"petition": petition, "form": form}
     return portal_page(request, "petitions/portal/withdraw.html", context, status=status)
@@ -415,32 +424,39 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 def evaluate(request: HttpRequest, pk: int) -> HttpResponse:
     petition = own_petition(request, pk)
     form = EvaluateForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        rating = form.cleaned_data["rating"]
-        try:
-            workflow.evaluate(
+    if request.method == "POST":
+        outcome = run_action(
+            request,
+            form,
+            lambda data: workflow.evaluate(
                 petition_id=petition.pk,
                 actor=request.user,
-                rating=rating,
-                comment=form.cleaned_data["comment"],
-            )
-        except WorkflowError as error:
-            _workflow_error(form, error)
-        else:
-            if rating == Rating.UNSATISFIED:
-                messages.warning(
-                    request,
-                    _(
-                        "Thank you. Your petition goes back to the lead unit to be handled again; "
-                        "you will be notified of the new reply."
-                    ),
-                )
-            else:
-                messages.success(request, _("Thank you for your evaluation."))
-            return redirect("portal:petition", pk=petition.pk)
+                rating=data["rating"],
+                comment=data["comment"],
+            ),
+            fields=FIELDS,
+            success=lambda _petition: _thanks(request, form.cleaned_data["rating"]),
+            redirect_to=reverse("portal:petition", args=[petition.pk]),
+        )
+        if outcome.response:
+            return outcome.response
     status = 400 if form.errors else 200
     context = {"petition": petition, "form": form}
     return portal_page(request, "petitions/portal/evaluate.html", context, status=status)
+
+
+def _thanks(request: HttpRequest, rating: str) -> str | None:
+    """An unsatisfied rating reopens the case: a warning says so instead of the plain thanks."""
+    if rating == Rating.UNSATISFIED:
+        messages.warning(
+            request,
+            _(
+                "Thank you. Your petition goes back to the lead unit to be handled again; "
+                "you will be notified of the new reply."
+            ),
+        )
+        return None
+    return _("Thank you for your evaluation.")
 
 
 # --- notifications (docs/rules.md §10) ---------------------------------------------------------------

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from petitions import access, workflow
-from petitions.exceptions import WorkflowError
 from petitions.forms.approvals import ReassignApprovalForm
 from petitions.forms.staff import ApprovalForm
 from petitions.models import Petition, Role, State
 from petitions.selectors import staff as selectors
+from petitions.views.actions import run_action
 
-from .common import add_workflow_error, get_petition, paginate, staff_only, task_force_only, visible
+from .common import (
+    get_petition,
+    leader_name,
+    paginate,
+    staff_only,
+    task_force_only,
+    visible,
+)
 
 
 @require_GET
@@ -51,27 +58,27 @@ def approval(request: HttpRequest, pk: int) -> HttpResponse:
         access.require_approval_leader(request.user, petition)
     addressed = petition.approval_leader_id == request.user.pk
     form = ApprovalForm(request.POST or None) if addressed or request.method == "POST" else None
-    if request.method == "POST" and form.is_valid():
-        approve = form.cleaned_data["decision"] == "approve"
-        try:
-            if approve:
-                workflow.approve(
-                    petition_id=petition.pk,
-                    actor=request.user,
-                    instruction=form.cleaned_data["instruction"],
-                )
-            else:
-                workflow.send_back(
-                    petition_id=petition.pk,
-                    actor=request.user,
-                    instruction=form.cleaned_data["instruction"],
-                )
-        except WorkflowError as e:
-            add_workflow_error(form, e, {"required": "instruction"})
-        else:
-            text = _("%(number)s approved.") if approve else _("%(number)s sent back.")
-            messages.success(request, text % {"number": petition.number})
-            return redirect("staff:approvals")
+    if request.method == "POST":
+
+        def decide(data: dict) -> bool:
+            approve = data["decision"] == "approve"
+            run = workflow.approve if approve else workflow.send_back
+            run(petition_id=petition.pk, actor=request.user, instruction=data["instruction"])
+            return approve
+
+        outcome = run_action(
+            request,
+            form,
+            decide,
+            fields={"required": "instruction"},
+            success=lambda approved: (
+                (_("%(number)s approved.") if approved else _("%(number)s sent back."))
+                % {"number": petition.number}
+            ),
+            redirect_to="staff:approvals",
+        )
+        if outcome.response:
+            return outcome.response
     context = {
         "petition": petition,
         "co_units": list(petition.co_units.all()),
@@ -93,27 +100,25 @@ def reassign_approval(request: HttpRequest, pk: int) -> HttpResponse:
     if pending or request.method == "POST":
         leaders = selectors.leaders_for(petition).exclude(pk=petition.approval_leader_id)
         form = ReassignApprovalForm(request.POST or None, leaders=leaders)
-    if request.method == "POST" and form.is_valid():
-        try:
-            workflow.reassign_approval(
+    if request.method == "POST":
+        outcome = run_action(
+            request,
+            form,
+            lambda data: workflow.reassign_approval(
                 petition_id=petition.pk,
                 actor=request.user,
-                leader=form.cleaned_data["leader"],
-                note=form.cleaned_data["note"],
-            )
-        except WorkflowError as e:
-            add_workflow_error(form, e, {"leader_required": "leader", "same_leader": "leader"})
-        else:
-            messages.success(
-                request,
+                leader=data["leader"],
+                note=data["note"],
+            ),
+            fields={"leader_required": "leader", "same_leader": "leader"},
+            success=lambda _petition: (
                 _("%(number)s now awaits the approval of %(leader)s.")
-                % {
-                    "number": petition.number,
-                    "leader": form.cleaned_data["leader"].get_full_name()
-                    or form.cleaned_data["leader"].username,
-                },
-            )
-            return redirect("staff:petition", pk=petition.pk)
+                % {"number": petition.number, "leader": leader_name(form.cleaned_data["leader"])}
+            ),
+            redirect_to=reverse("staff:petition", args=[petition.pk]),
+        )
+        if outcome.response:
+            return outcome.response
     context = {
         "petition": petition,
         "co_units": list(petition.co_units.all()),

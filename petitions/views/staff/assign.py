@@ -3,15 +3,14 @@ and decide extension requests (Shantou 三(二); docs/rules.md §10)."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from petitions import workflow
-from petitions.exceptions import WorkflowError
 from petitions.forms.staff import (
     ExtensionDecisionForm,
     ProposeForm,
@@ -20,8 +19,9 @@ from petitions.forms.staff import (
 )
 from petitions.models import Extension, Petition, ReturnDecision, State
 from petitions.selectors import staff as selectors
+from petitions.views.actions import EmptyForm, run_action
 
-from .common import add_workflow_error, get_petition, paginate, task_force_only, visible
+from .common import get_petition, leader_name, paginate, task_force_only, visible
 from .petition import petition_page
 
 UNIT_ERRORS = {"bad_unit": "unit", "unit_required": "unit"}
@@ -77,25 +77,24 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
         return _assign_page(request, petition)
     units = selectors.handling_units_queryset(petition.jurisdiction)
     form = ProposeForm(request.POST, units=units)
-    if form.is_valid():
-        try:
-            workflow.propose(
-                petition_id=petition.pk,
-                actor=request.user,
-                unit=form.cleaned_data["unit"],
-                co_units=form.cleaned_data["co_units"],
-                note=form.cleaned_data["note"],
-            )
-        except WorkflowError as e:
-            add_workflow_error(form, e, UNIT_ERRORS)
-        else:
-            messages.success(
-                request,
-                _("%(number)s proposed to %(unit)s.")
-                % {"number": petition.number, "unit": form.cleaned_data["unit"].name},
-            )
-            return redirect("staff:intake")
-    return _assign_page(request, petition, form, status=400)
+    outcome = run_action(
+        request,
+        form,
+        lambda data: workflow.propose(
+            petition_id=petition.pk,
+            actor=request.user,
+            unit=data["unit"],
+            co_units=data["co_units"],
+            note=data["note"],
+        ),
+        fields=UNIT_ERRORS,
+        success=lambda _petition: (
+            _("%(number)s proposed to %(unit)s.")
+            % {"number": petition.number, "unit": form.cleaned_data["unit"].name}
+        ),
+        redirect_to="staff:intake",
+    )
+    return outcome.response or _assign_page(request, petition, form, status=400)
 
 
 @require_POST
@@ -105,28 +104,35 @@ def review_return(request: HttpRequest, pk: int) -> HttpResponse:
     petition = get_petition(request, pk)
     units = selectors.handling_units_queryset(petition.jurisdiction)
     form = ReviewReturnForm(request.POST, units=units)
-    if form.is_valid():
-        uphold = form.cleaned_data["decision"] == "uphold"
-        try:
-            workflow.review_return(
-                petition_id=petition.pk,
-                actor=request.user,
-                uphold=uphold,
-                unit=form.cleaned_data["unit"] if uphold else None,
-                co_units=form.cleaned_data["co_units"] if uphold else (),
-                note=form.cleaned_data["note"],
-            )
-        except WorkflowError as e:
-            add_workflow_error(form, e, UNIT_ERRORS)
-        else:
-            text = (
+
+    def review(data: dict) -> bool:
+        uphold = data["decision"] == "uphold"
+        workflow.review_return(
+            petition_id=petition.pk,
+            actor=request.user,
+            uphold=uphold,
+            unit=data["unit"] if uphold else None,
+            co_units=data["co_units"] if uphold else (),
+            note=data["note"],
+        )
+        return uphold
+
+    outcome = run_action(
+        request,
+        form,
+        review,
+        fields=UNIT_ERRORS,
+        success=lambda upheld: (
+            (
                 _("Return upheld: %(number)s reassigned.")
-                if uphold
+                if upheld
                 else _("Return rejected: the unit keeps %(number)s.")
             )
-            messages.success(request, text % {"number": petition.number})
-            return redirect("staff:intake")
-    return _assign_page(request, petition, form, status=400)
+            % {"number": petition.number}
+        ),
+        redirect_to="staff:intake",
+    )
+    return outcome.response or _assign_page(request, petition, form, status=400)
 
 
 @require_GET
@@ -143,28 +149,20 @@ def submit_approval(request: HttpRequest, pk: int) -> HttpResponse:
     """呈批: send a confirmed petition to a leader before the letter is issued."""
     petition = get_petition(request, pk)
     form = SubmitApprovalForm(request.POST, leaders=selectors.leaders_for(petition))
-    if form.is_valid():
-        try:
-            workflow.submit_for_approval(
-                petition_id=petition.pk,
-                actor=request.user,
-                leader=form.cleaned_data["leader"],
-                note=form.cleaned_data["note"],
-            )
-        except WorkflowError as e:
-            add_workflow_error(form, e, {"leader_required": "leader"})
-        else:
-            messages.success(
-                request,
-                _("%(number)s submitted to %(leader)s for approval.")
-                % {
-                    "number": petition.number,
-                    "leader": form.cleaned_data["leader"].get_full_name()
-                    or form.cleaned_data["leader"].username,
-                },
-            )
-            return redirect("staff:petition", pk=petition.pk)
-    return petition_page(request, petition, approval_form=form, status=400)
+    outcome = run_action(
+        request,
+        form,
+        lambda data: workflow.submit_for_approval(
+            petition_id=petition.pk, actor=request.user, leader=data["leader"], note=data["note"]
+        ),
+        fields={"leader_required": "leader"},
+        success=lambda _petition: (
+            _("%(number)s submitted to %(leader)s for approval.")
+            % {"number": petition.number, "leader": leader_name(form.cleaned_data["leader"])}
+        ),
+        redirect_to=reverse("staff:petition", args=[petition.pk]),
+    )
+    return outcome.response or petition_page(request, petition, approval_form=form, status=400)
 
 
 @require_POST
@@ -172,16 +170,18 @@ def submit_approval(request: HttpRequest, pk: int) -> HttpResponse:
 def issue_letter(request: HttpRequest, pk: int) -> HttpResponse:
     """《转办函》: issue the letter; the unit's contact and reply limits start."""
     petition = get_petition(request, pk)
-    try:
-        petition = workflow.issue_transfer_letter(petition_id=petition.pk, actor=request.user)
-    except WorkflowError as e:
-        messages.error(request, " ".join(e.messages))
-    else:
-        messages.success(
-            request,
-            _("Transfer letter %(letter)s issued.") % {"letter": petition.transfer_letter_no},
-        )
-    return redirect("staff:petition", pk=pk)
+    url = reverse("staff:petition", args=[petition.pk])
+    outcome = run_action(
+        request,
+        EmptyForm(request.POST),
+        lambda _data: workflow.issue_transfer_letter(petition_id=petition.pk, actor=request.user),
+        success=lambda issued: (
+            _("Transfer letter %(letter)s issued.") % {"letter": issued.transfer_letter_no}
+        ),
+        redirect_to=url,
+        refused_to=url,
+    )
+    return outcome.response
 
 
 @require_GET
@@ -198,20 +198,22 @@ def extensions(request: HttpRequest) -> HttpResponse:
 def decide_extension(request: HttpRequest, pk: int) -> HttpResponse:
     extension = get_object_or_404(Extension.objects.filter(petition__in=visible(request)), pk=pk)
     form = ExtensionDecisionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose to approve or deny the request."))
-        return redirect("staff:extensions")
-    approve = form.cleaned_data["decision"] == "approve"
-    try:
+    url = reverse("staff:extensions")
+
+    def decide(data: dict) -> bool:
+        approve = data["decision"] == "approve"
         workflow.decide_extension(
-            extension_id=extension.pk,
-            actor=request.user,
-            approve=approve,
-            note=form.cleaned_data["note"],
+            extension_id=extension.pk, actor=request.user, approve=approve, note=data["note"]
         )
-    except WorkflowError as e:
-        messages.error(request, " ".join(e.messages))
-    else:
-        text = _("Extension approved.") if approve else _("Extension denied.")
-        messages.success(request, text)
-    return redirect("staff:extensions")
+        return approve
+
+    outcome = run_action(
+        request,
+        form,
+        decide,
+        success=lambda approved: _("Extension approved.") if approved else _("Extension denied."),
+        redirect_to=url,
+        refused_to=url,
+        invalid=_("Choose to approve or deny the request."),
+    )
+    return outcome.response

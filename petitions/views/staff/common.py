@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from django import forms
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
@@ -13,9 +12,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
 from petitions import deadlines
-from petitions.exceptions import WorkflowError
-from petitions.models import Petition, PetitionQuerySet, Role
+from petitions.models import Petition, PetitionQuerySet, Role, User
 from petitions.selectors import staff as selectors
+from petitions.views.actions import add_refusal as add_workflow_error  # noqa: F401  (until meetings uses run_action)
 
 READERS = (Role.TASK_FORCE, Role.LEADER, Role.SUPERVISOR)
 PER_PAGE = 25
@@ -62,7 +61,6 @@ def paginate(request: HttpRequest, queryset: QuerySet, today: object = None) -> 
     return page
 
 
-def add_workflow_error(form: forms.Form, error: WorkflowError, fields: dict[str, str]) -> None:
-    """Put a refusal next to the field it is about (by its code), else at the top of the form."""
-    field = fields.get(getattr(error, "code", None) or "")
-    form.add_error(field if field in form.fields else None, error)
+def leader_name(user: User) -> str:
+    """How a leader is named in a message: full name, else the user name."""
+    return user.get_full_name() or user.username

@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from petitions import workflow
-from petitions.exceptions import WorkflowError
 from petitions.forms.staff import AcceptForm, DuplicateForm, RegisterForm, RejectForm
 from petitions.models import Petition, State
 from petitions.selectors import duplicates
 from petitions.selectors import staff as selectors
+from petitions.views.actions import run_action
 
-from .common import add_workflow_error, get_petition, paginate, task_force_only, visible
+from .common import get_petition, paginate, task_force_only, visible
 
 SEARCH_LIMIT = 20
+REGISTER_ERRORS = {
+    "forbidden": "enterprise",
+    "bad_channel": "channel",
+    "bad_type": "type",
+    "future": "received_at",
+    "too_early": "received_at",
+    "duplicate_ref": "channel_ref",
+}
 
 
 @require_GET
@@ -77,23 +85,23 @@ def triage(request: HttpRequest, pk: int) -> HttpResponse:
 def accept(request: HttpRequest, pk: int) -> HttpResponse:
     petition = get_petition(request, pk)
     form = AcceptForm(request.POST)
-    if form.is_valid():
-        try:
-            workflow.accept(
-                petition_id=petition.pk,
-                actor=request.user,
-                type=form.cleaned_data["type"],
-                theme_id=form.cleaned_data["theme"].pk,
-                classification=form.classification(),
-                tier=form.cleaned_data["tier"],
-                note=form.cleaned_data["note"],
-            )
-        except WorkflowError as e:
-            add_workflow_error(form, e, {"bad_type": "type", "theme_required": "theme"})
-        else:
-            messages.success(request, _("%(number)s accepted.") % {"number": petition.number})
-            return redirect("staff:assign", pk=petition.pk)
-    return _triage_page(request, petition, accept_form=form, status=400)
+    outcome = run_action(
+        request,
+        form,
+        lambda data: workflow.accept(
+            petition_id=petition.pk,
+            actor=request.user,
+            type=data["type"],
+            theme_id=data["theme"].pk,
+            classification=form.classification(),
+            tier=data["tier"],
+            note=data["note"],
+        ),
+        fields={"bad_type": "type", "theme_required": "theme"},
+        success=_("%(number)s accepted.") % {"number": petition.number},
+        redirect_to=reverse("staff:assign", args=[petition.pk]),
+    )
+    return outcome.response or _triage_page(request, petition, accept_form=form, status=400)
 
 
 @require_POST
@@ -101,22 +109,20 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
 def reject(request: HttpRequest, pk: int) -> HttpResponse:
     petition = get_petition(request, pk)
     form = RejectForm(request.POST)
-    if form.is_valid():
-        try:
-            workflow.reject(
-                petition_id=petition.pk,
-                actor=request.user,
-                reason=form.cleaned_data["reason"],
-                explanation=form.cleaned_data["explanation"],
-            )
-        except WorkflowError as e:
-            add_workflow_error(form, e, {"reason_required": "reason", "required": "explanation"})
-        else:
-            messages.success(
-                request, _("%(number)s was not accepted.") % {"number": petition.number}
-            )
-            return redirect("staff:intake")
-    return _triage_page(request, petition, reject_form=form, status=400)
+    outcome = run_action(
+        request,
+        form,
+        lambda data: workflow.reject(
+            petition_id=petition.pk,
+            actor=request.user,
+            reason=data["reason"],
+            explanation=data["explanation"],
+        ),
+        fields={"reason_required": "reason", "required": "explanation"},
+        success=_("%(number)s was not accepted.") % {"number": petition.number},
+        redirect_to="staff:intake",
+    )
+    return outcome.response or _triage_page(request, petition, reject_form=form, status=400)
 
 
 @require_POST
@@ -124,24 +130,23 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
 def mark_duplicate(request: HttpRequest, pk: int) -> HttpResponse:
     petition = get_petition(request, pk)
     form = DuplicateForm(request.POST, petitions=visible(request))
-    if form.is_valid():
-        try:
-            workflow.mark_duplicate(
-                petition_id=petition.pk,
-                actor=request.user,
-                original_id=form.cleaned_data["original"].pk,
-                note=form.cleaned_data["note"],
-            )
-        except WorkflowError as e:
-            add_workflow_error(form, e, {"bad_original": "original"})
-        else:
-            messages.success(
-                request,
-                _("%(number)s merged into %(original)s.")
-                % {"number": petition.number, "original": form.cleaned_data["original"].number},
-            )
-            return redirect("staff:intake")
-    return _triage_page(request, petition, duplicate_form=form, status=400)
+    outcome = run_action(
+        request,
+        form,
+        lambda data: workflow.mark_duplicate(
+            petition_id=petition.pk,
+            actor=request.user,
+            original_id=data["original"].pk,
+            note=data["note"],
+        ),
+        fields={"bad_original": "original"},
+        success=lambda _petition: (
+            _("%(number)s merged into %(original)s.")
+            % {"number": petition.number, "original": form.cleaned_data["original"].number}
+        ),
+        redirect_to="staff:intake",
+    )
+    return outcome.response or _triage_page(request, petition, duplicate_form=form, status=400)
 
 
 @require_http_methods(["GET", "POST"])
@@ -150,10 +155,11 @@ def register(request: HttpRequest) -> HttpResponse:
     """Register on a firm's behalf what came by a 12345 transfer, a visit, a call or a meeting."""
     enterprises = selectors.enterprises_for(request.user)
     form = RegisterForm(request.POST or None, enterprises=enterprises)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            petition = workflow.register(
+    if request.method == "POST":
+        outcome = run_action(
+            request,
+            form,
+            lambda data: workflow.register(
                 actor=request.user,
                 enterprise=data["enterprise"],
                 channel=data["channel"],
@@ -164,23 +170,13 @@ def register(request: HttpRequest) -> HttpResponse:
                 title=data["title"],
                 content=data["content"],
                 request=data["request"],
-            )
-        except WorkflowError as e:
-            add_workflow_error(
-                form,
-                e,
-                {
-                    "forbidden": "enterprise",
-                    "bad_channel": "channel",
-                    "bad_type": "type",
-                    "future": "received_at",
-                    "too_early": "received_at",
-                    "duplicate_ref": "channel_ref",
-                },
-            )
-        else:
-            messages.success(request, _("Registered as %(number)s.") % {"number": petition.number})
-            return redirect("staff:triage", pk=petition.pk)
+            ),
+            fields=REGISTER_ERRORS,
+            success=lambda petition: _("Registered as %(number)s.") % {"number": petition.number},
+            redirect_to=lambda petition: reverse("staff:triage", args=[petition.pk]),
+        )
+        if outcome.response:
+            return outcome.response
     chosen = form["enterprise"].value() if form.is_bound else None
     context = {
         "form": form,

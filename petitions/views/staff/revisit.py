@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from petitions import workflow
-from petitions.exceptions import WorkflowError
 from petitions.forms.staff import ConcludeForm, RevisitForm
 from petitions.models import Petition, Rating, State
 from petitions.selectors import staff as selectors
+from petitions.views.actions import EmptyForm, run_action
 
-from .common import add_workflow_error, get_petition, paginate, task_force_only, visible
+from .common import get_petition, paginate, task_force_only, visible
 
 
 @require_GET
@@ -56,33 +56,32 @@ def revisit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return _revisit_page(request, petition)
     form = RevisitForm(request.POST)
-    if form.is_valid():
-        try:
-            workflow.evaluate(
-                petition_id=petition.pk,
-                actor=request.user,
-                rating=form.cleaned_data["rating"],
-                comment=form.cleaned_data["comment"],
-                method=form.cleaned_data["method"],
+    outcome = run_action(
+        request,
+        form,
+        lambda data: workflow.evaluate(
+            petition_id=petition.pk,
+            actor=request.user,
+            rating=data["rating"],
+            comment=data["comment"],
+            method=data["method"],
+        ),
+        fields={
+            "rating_required": "rating",
+            "method_required": "method",
+            "comment_required": "comment",
+        },
+        success=lambda _petition: (
+            (
+                _("%(number)s goes back to the unit for re-handling.")
+                if form.cleaned_data["rating"] == Rating.UNSATISFIED
+                else _("%(number)s concluded.")
             )
-        except WorkflowError as e:
-            add_workflow_error(
-                form,
-                e,
-                {
-                    "rating_required": "rating",
-                    "method_required": "method",
-                    "comment_required": "comment",
-                },
-            )
-        else:
-            if form.cleaned_data["rating"] == Rating.UNSATISFIED:
-                text = _("%(number)s goes back to the unit for re-handling.")
-            else:
-                text = _("%(number)s concluded.")
-            messages.success(request, text % {"number": petition.number})
-            return redirect("staff:revisits")
-    return _revisit_page(request, petition, form=form, status=400)
+            % {"number": petition.number}
+        ),
+        redirect_to="staff:revisits",
+    )
+    return outcome.response or _revisit_page(request, petition, form=form, status=400)
 
 
 @require_POST
@@ -91,27 +90,30 @@ def conclude(request: HttpRequest, pk: int) -> HttpResponse:
     """Conclude without a rating, e.g. when the firm cannot be reached (with a note)."""
     petition = get_petition(request, pk)
     form = ConcludeForm(request.POST)
-    if form.is_valid():
-        try:
-            workflow.conclude(
-                petition_id=petition.pk, actor=request.user, note=form.cleaned_data["note"]
-            )
-        except WorkflowError as e:
-            add_workflow_error(form, e, {"required": "note"})
-        else:
-            messages.success(request, _("%(number)s concluded.") % {"number": petition.number})
-            return redirect("staff:revisits")
-    return _revisit_page(request, petition, conclude_form=form, status=400)
+    outcome = run_action(
+        request,
+        form,
+        lambda data: workflow.conclude(
+            petition_id=petition.pk, actor=request.user, note=data["note"]
+        ),
+        fields={"required": "note"},
+        success=_("%(number)s concluded.") % {"number": petition.number},
+        redirect_to="staff:revisits",
+    )
+    return outcome.response or _revisit_page(request, petition, conclude_form=form, status=400)
 
 
 @require_POST
 @task_force_only
 def archive(request: HttpRequest, pk: int) -> HttpResponse:
     petition = get_petition(request, pk)
-    try:
-        workflow.archive(petition_id=petition.pk, actor=request.user)
-    except WorkflowError as e:
-        messages.error(request, " ".join(e.messages))
-    else:
-        messages.success(request, _("%(number)s archived.") % {"number": petition.number})
-    return redirect("staff:petition", pk=petition.pk)
+    url = reverse("staff:petition", args=[petition.pk])
+    outcome = run_action(
+        request,
+        EmptyForm(request.POST),
+        lambda _data: workflow.archive(petition_id=petition.pk, actor=request.user),
+        success=_("%(number)s archived.") % {"number": petition.number},
+        redirect_to=url,
+        refused_to=url,
+    )
+    return outcome.response
