@@ -7,9 +7,8 @@ official gets 403 (docs/conventions.md C5).
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,10 +18,9 @@ from meetings import selectors, workflow
 from meetings.forms import EvaluationForm, FirmTopicForm
 from meetings.models import Meeting, MeetingEvaluation
 from meetings.views.documents import TOPIC_FORM, topic_context
-from petitions.exceptions import WorkflowError
 from petitions.pdf import pdf_response, render_pdf
+from petitions.views.actions import run_action
 from petitions.views.portal import enterprise_account, paginate, portal_page
-from petitions.views.staff.common import add_workflow_error
 
 
 def _phone(enterprise: object) -> str:
@@ -52,16 +50,17 @@ def topic_new(request: HttpRequest) -> HttpResponse:
         )
     else:
         form = FirmTopicForm(request.POST)
-        if form.is_valid():
-            try:
-                topic = workflow.submit_topic_by_firm(actor=request.user, **form.cleaned_data)
-            except WorkflowError as e:
-                add_workflow_error(form, e, {})
-            else:
-                messages.success(
-                    request, _("Topic No. %(n)d submitted to the task force.") % {"n": topic.pk}
-                )
-                return redirect("meetings:portal_topic", pk=topic.pk)
+        outcome = run_action(
+            request,
+            form,
+            lambda data: workflow.submit_topic_by_firm(actor=request.user, **data),
+            success=lambda topic: (
+                _("Topic No. %(n)d submitted to the task force.") % {"n": topic.pk}
+            ),
+            redirect_to=lambda topic: reverse("meetings:portal_topic", args=[topic.pk]),
+        )
+        if outcome.response:
+            return outcome.response
     context = {"form": form, "enterprise": enterprise, "today": timezone.localdate()}
     status = 400 if form.is_bound else 200
     return portal_page(request, "meetings/portal/topic_new.html", context, status=status)
@@ -133,12 +132,12 @@ def evaluate(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return _evaluate_page(request, meeting, form)
     form = EvaluationForm(request.POST)
-    if form.is_valid():
-        try:
-            workflow.evaluate(meeting_id=meeting.pk, actor=request.user, **form.cleaned_data)
-        except WorkflowError as e:
-            add_workflow_error(form, e, {"rating_required": "rating"})
-        else:
-            messages.success(request, _("Thank you: your evaluation is recorded."))
-            return redirect(reverse("meetings:portal_meetings"))
-    return _evaluate_page(request, meeting, form, status=400)
+    outcome = run_action(
+        request,
+        form,
+        lambda data: workflow.evaluate(meeting_id=meeting.pk, actor=request.user, **data),
+        fields={"rating_required": "rating"},
+        success=_("Thank you: your evaluation is recorded."),
+        redirect_to="meetings:portal_meetings",
+    )
+    return outcome.response or _evaluate_page(request, meeting, form, status=400)

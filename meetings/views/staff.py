@@ -41,9 +41,9 @@ from meetings.models import (
     TopicStatus,
 )
 from petitions import deadlines
-from petitions.exceptions import WorkflowError
 from petitions.models import Role
-from petitions.views.staff.common import add_workflow_error, paginate, staff_only, task_force_only
+from petitions.views.actions import EmptyForm, run_action
+from petitions.views.staff.common import paginate, staff_only, task_force_only
 
 leaders_only = staff_only(Role.LEADER)
 POOL_SIZE = 100  # the oldest pooled topics first; the agenda proposals are capped alike
@@ -70,12 +70,8 @@ def _get(request: HttpRequest, pk: int) -> Meeting:
     return get_object_or_404(_visible(request).select_related("jurisdiction", "chair"), pk=pk)
 
 
-def _refused(request: HttpRequest, error: WorkflowError) -> None:
-    messages.error(request, " ".join(error.messages))
-
-
-def _to_meeting(meeting: Meeting) -> HttpResponse:
-    return redirect("meetings:meeting", pk=meeting.pk)
+def _meeting_url(meeting: Meeting) -> str:
+    return reverse("meetings:meeting", args=[meeting.pk])
 
 
 def _ledger_url() -> str:
@@ -138,21 +134,25 @@ def plan(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _plan_page(request, _plan_form(request))
     form = _plan_form(request, request.POST)
-    if form.is_valid():
-        try:
-            meeting = workflow.plan(actor=request.user, **form.cleaned_data)
-        except WorkflowError as e:
-            add_workflow_error(form, e, PLAN_ERRORS)
-        else:
-            messages.success(request, _("Meeting planned: “%(title)s”.") % {"title": meeting.title})
-            if meeting.too_few_firms:
-                messages.warning(request, _too_few_message())
-            return _to_meeting(meeting)
-    return _plan_page(request, form, status=400)
+    outcome = run_action(
+        request,
+        form,
+        lambda data: workflow.plan(actor=request.user, **data),
+        fields=PLAN_ERRORS,
+        success=lambda meeting: _planned(request, meeting),
+        redirect_to=_meeting_url,
+    )
+    return outcome.response or _plan_page(request, form, status=400)
 
 
-def _too_few_message() -> str:
-    return _("Talks should invite at least %(n)d enterprises.") % {"n": MIN_FIRMS_FOR_TALKS}
+def _planned(request: HttpRequest, meeting: Meeting) -> None:
+    """Talks with too few firms are planned all the same, with a warning after the success."""
+    messages.success(request, _("Meeting planned: “%(title)s”.") % {"title": meeting.title})
+    if meeting.too_few_firms:
+        messages.warning(
+            request,
+            _("Talks should invite at least %(n)d enterprises.") % {"n": MIN_FIRMS_FOR_TALKS},
+        )
 
 
 # --- the meeting page ------------------------------------------------------------------------------
@@ -239,16 +239,16 @@ def add_topic(request: HttpRequest, pk: int) -> HttpResponse:
         form = _topic_form(meeting, request)
         return render(request, "meetings/staff/add_topic.html", {"meeting": meeting, "form": form})
     form = _topic_form(meeting, request, request.POST)
-    if form.is_valid():
-        try:
-            topic = workflow.add_topic(
-                meeting_id=meeting.pk, actor=request.user, **form.cleaned_data
-            )
-        except WorkflowError as e:
-            add_workflow_error(form, e, {"required": "problem"})
-        else:
-            messages.success(request, _("Topic %(n)d added.") % {"n": topic.pk})
-            return redirect("meetings:topics", pk=meeting.pk)
+    outcome = run_action(
+        request,
+        form,
+        lambda data: workflow.add_topic(meeting_id=meeting.pk, actor=request.user, **data),
+        fields={"required": "problem"},
+        success=lambda topic: _("Topic %(n)d added.") % {"n": topic.pk},
+        redirect_to=reverse("meetings:topics", args=[meeting.pk]),
+    )
+    if outcome.response:
+        return outcome.response
     context = {"meeting": meeting, "form": form}
     return render(request, "meetings/staff/add_topic.html", context, status=400)
 
@@ -258,19 +258,19 @@ def add_topic(request: HttpRequest, pk: int) -> HttpResponse:
 def take_topic(request: HttpRequest, pk: int) -> HttpResponse:
     """Put a firm's pooled topic on this meeting."""
     meeting = _get(request, pk)
-    form = TakeTopicForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a topic."))
-        return redirect("meetings:topics", pk=meeting.pk)
-    try:
-        topic = workflow.take_topic(
-            meeting_id=meeting.pk, actor=request.user, topic_id=form.cleaned_data["topic"]
-        )
-    except WorkflowError as e:
-        _refused(request, e)
-    else:
-        messages.success(request, _("Topic %(n)d taken onto this meeting.") % {"n": topic.pk})
-    return redirect("meetings:topics", pk=meeting.pk)
+    url = reverse("meetings:topics", args=[meeting.pk])
+    outcome = run_action(
+        request,
+        TakeTopicForm(request.POST),
+        lambda data: workflow.take_topic(
+            meeting_id=meeting.pk, actor=request.user, topic_id=data["topic"]
+        ),
+        success=lambda topic: _("Topic %(n)d taken onto this meeting.") % {"n": topic.pk},
+        redirect_to=url,
+        refused_to=url,
+        invalid=_("Choose a topic."),
+    )
+    return outcome.response
 
 
 @require_POST
@@ -278,26 +278,25 @@ def take_topic(request: HttpRequest, pk: int) -> HttpResponse:
 def take_petition(request: HttpRequest, pk: int) -> HttpResponse:
     """Take a petition the agenda rules proposed, with the rule that matched, in one click."""
     meeting = _get(request, pk)
-    form = TakePetitionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a proposed petition."))
-        return redirect("meetings:topics", pk=meeting.pk)
-    try:
-        topic = workflow.take_petition(
+    url = reverse("meetings:topics", args=[meeting.pk])
+    outcome = run_action(
+        request,
+        TakePetitionForm(request.POST),
+        lambda data: workflow.take_petition(
             meeting_id=meeting.pk,
             actor=request.user,
-            petition_id=form.cleaned_data["petition"],
-            rule=form.cleaned_data["rule"],
-        )
-    except WorkflowError as e:
-        _refused(request, e)
-    else:
-        messages.success(
-            request,
+            petition_id=data["petition"],
+            rule=data["rule"],
+        ),
+        success=lambda topic: (
             _("Petition %(number)s is now topic %(n)d.")
-            % {"number": topic.petition.number, "n": topic.pk},
-        )
-    return redirect("meetings:topics", pk=meeting.pk)
+            % {"number": topic.petition.number, "n": topic.pk}
+        ),
+        redirect_to=url,
+        refused_to=url,
+        invalid=_("Choose a proposed petition."),
+    )
+    return outcome.response
 
 
 def _verify_page(
@@ -331,50 +330,67 @@ def verify_topic(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return _verify_page(request, topic, form)
     form = VerifyForm(request.POST, units=units)
-    if form.is_valid():
-        data = form.cleaned_data
+
+    def verify(data: dict) -> bool:
         keep = data["decision"] == KEEP
-        try:
-            workflow.verify_topic(
-                topic_id=topic.pk,
-                actor=request.user,
-                keep=keep,
-                note=data["note"],
-                opinion=data["opinion"] if keep else "",
-                lead_unit=data["lead_unit"] if keep else None,
-                co_units=data["co_units"] if keep else (),
-            )
-        except WorkflowError as e:
-            add_workflow_error(form, e, {"unit_required": "lead_unit"})
-        else:
-            text = _("Topic %(n)d verified.") if keep else _("Topic %(n)d dropped.")
-            messages.success(request, text % {"n": topic.pk})
-            return redirect(
-                f"{reverse('meetings:topics', args=[topic.meeting_id])}#topic-{topic.pk}"
-            )
-    return _verify_page(request, topic, form, status=400)
+        workflow.verify_topic(
+            topic_id=topic.pk,
+            actor=request.user,
+            keep=keep,
+            note=data["note"],
+            opinion=data["opinion"] if keep else "",
+            lead_unit=data["lead_unit"] if keep else None,
+            co_units=data["co_units"] if keep else (),
+        )
+        return keep
+
+    outcome = run_action(
+        request,
+        form,
+        verify,
+        fields={"unit_required": "lead_unit"},
+        success=lambda kept: (
+            (_("Topic %(n)d verified.") if kept else _("Topic %(n)d dropped.")) % {"n": topic.pk}
+        ),
+        redirect_to=f"{reverse('meetings:topics', args=[topic.meeting_id])}#topic-{topic.pk}",
+    )
+    return outcome.response or _verify_page(request, topic, form, status=400)
 
 
 # --- the catalogue: task force --------------------------------------------------------------------
 
 
+def _press(
+    request: HttpRequest,
+    meeting: Meeting,
+    run: Callable[..., object],
+    success: object,
+    redirect_to: object = None,
+) -> HttpResponse:
+    """A button on the meeting page: one workflow call on the meeting; a refusal is said on that page."""
+    url = _meeting_url(meeting)
+    outcome = run_action(
+        request,
+        EmptyForm(request.POST),
+        lambda _data: run(meeting_id=meeting.pk, actor=request.user),
+        success=success,
+        redirect_to=redirect_to or url,
+        refused_to=url,
+    )
+    return outcome.response
+
+
 def _button(
     run: Callable[..., object], message: object, guard: Callable = task_force_only
 ) -> Callable[[HttpRequest, int], HttpResponse]:
-    """A POST-only button: one workflow call on the meeting, a message, back to the meeting page."""
+    """A POST-only button view: `_press` with a fixed message, back to the meeting page."""
 
     @require_POST
     @guard
     def view(request: HttpRequest, pk: int) -> HttpResponse:
-        meeting = _get(request, pk)
-        try:
-            run(meeting_id=meeting.pk, actor=request.user)
-        except WorkflowError as e:
-            _refused(request, e)
-        else:
-            messages.success(request, str(message))
-        return _to_meeting(meeting)
+        return _press(request, _get(request, pk), run, message)
 
+    view.__name__ = view.__qualname__ = run.__name__
     return view
 
 
@@ -390,21 +406,24 @@ reopen = _button(
 @task_force_only
 def submit(request: HttpRequest, pk: int) -> HttpResponse:
     """Send the catalogue to the government office, due 4 working days before (Heyuan 四(二))."""
-    meeting = _get(request, pk)
-    try:
-        meeting, late = workflow.submit_catalogue(meeting_id=meeting.pk, actor=request.user)
-    except WorkflowError as e:
-        _refused(request, e)
-    else:
-        if late:
-            messages.warning(
-                request,
-                _("The catalogue was submitted late: it was due on %(due)s.")
-                % {"due": meeting.catalogue_due_on.isoformat()},
-            )
-        else:
-            messages.success(request, _("The catalogue is submitted for the leaders' approval."))
-    return _to_meeting(meeting)
+    return _press(
+        request,
+        _get(request, pk),
+        workflow.submit_catalogue,
+        lambda submitted: _submitted(request, *submitted),
+    )
+
+
+def _submitted(request: HttpRequest, meeting: Meeting, late: bool) -> str | None:
+    """A late catalogue is submitted all the same, with a warning instead of the success message."""
+    if late:
+        messages.warning(
+            request,
+            _("The catalogue was submitted late: it was due on %(due)s.")
+            % {"due": meeting.catalogue_due_on.isoformat()},
+        )
+        return None
+    return _("The catalogue is submitted for the leaders' approval.")
 
 
 issue_notice = _button(workflow.issue_notice, gettext_lazy("The meeting notice is issued."))
@@ -414,30 +433,27 @@ issue_notice = _button(workflow.issue_notice, gettext_lazy("The meeting notice i
 @task_force_only
 def hold(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _get(request, pk)
-    try:
-        workflow.hold(meeting_id=meeting.pk, actor=request.user)
-    except WorkflowError as e:
-        _refused(request, e)
-        return _to_meeting(meeting)
-    messages.success(request, _("The meeting is recorded as held. Record the decisions."))
-    return redirect("meetings:decisions", pk=meeting.pk)
+    return _press(
+        request,
+        meeting,
+        workflow.hold,
+        _("The meeting is recorded as held. Record the decisions."),
+        redirect_to=reverse("meetings:decisions", args=[meeting.pk]),
+    )
 
 
 @require_POST
 @task_force_only
 def assign(request: HttpRequest, pk: int) -> HttpResponse:
     """Each item assigned at the meeting becomes a supervised petition (Uxin 二(四))."""
-    meeting = _get(request, pk)
-    try:
-        created = workflow.assign_decisions(meeting_id=meeting.pk, actor=request.user)
-    except WorkflowError as e:
-        _refused(request, e)
-    else:
-        messages.success(
-            request,
-            _("Decisions assigned: %(n)d supervised petitions created.") % {"n": len(created)},
-        )
-    return _to_meeting(meeting)
+    return _press(
+        request,
+        _get(request, pk),
+        workflow.assign_decisions,
+        lambda created: (
+            _("Decisions assigned: %(n)d supervised petitions created.") % {"n": len(created)}
+        ),
+    )
 
 
 close = _button(workflow.close, gettext_lazy("The meeting is closed."))
@@ -451,17 +467,17 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     """The deputy leader records the review with the departments (Heyuan 四(三))."""
     meeting = _get(request, pk)
     form = NoteForm(request.POST, label=_("Review note"), prefix="review")
-    if form.is_valid():
-        try:
-            workflow.review_catalogue(
-                meeting_id=meeting.pk, actor=request.user, note=form.cleaned_data["note"]
-            )
-        except WorkflowError as e:
-            add_workflow_error(form, e, {"required": "note"})
-        else:
-            messages.success(request, _("Your review is recorded."))
-            return _to_meeting(meeting)
-    return _meeting_page(request, meeting.pk, review_form=form, status=400)
+    outcome = run_action(
+        request,
+        form,
+        lambda data: workflow.review_catalogue(
+            meeting_id=meeting.pk, actor=request.user, note=data["note"]
+        ),
+        fields={"required": "note"},
+        success=_("Your review is recorded."),
+        redirect_to=_meeting_url(meeting),
+    )
+    return outcome.response or _meeting_page(request, meeting.pk, review_form=form, status=400)
 
 
 # The chair approves the final catalogue (Heyuan 四(三)); another leader gets 403.
@@ -475,17 +491,17 @@ approve = _button(
 def send_back(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _get(request, pk)
     form = NoteForm(request.POST, label=_("What to change"), prefix="send_back")
-    if form.is_valid():
-        try:
-            workflow.send_back_catalogue(
-                meeting_id=meeting.pk, actor=request.user, note=form.cleaned_data["note"]
-            )
-        except WorkflowError as e:
-            add_workflow_error(form, e, {"required": "note"})
-        else:
-            messages.success(request, _("The catalogue is sent back to the task force."))
-            return _to_meeting(meeting)
-    return _meeting_page(request, meeting.pk, send_back_form=form, status=400)
+    outcome = run_action(
+        request,
+        form,
+        lambda data: workflow.send_back_catalogue(
+            meeting_id=meeting.pk, actor=request.user, note=data["note"]
+        ),
+        fields={"required": "note"},
+        success=_("The catalogue is sent back to the task force."),
+        redirect_to=_meeting_url(meeting),
+    )
+    return outcome.response or _meeting_page(request, meeting.pk, send_back_form=form, status=400)
 
 
 # --- on the day -----------------------------------------------------------------------------------
@@ -534,7 +550,7 @@ def decisions(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _get(request, pk)
     if meeting.state not in selectors.HELD_STATES:
         messages.info(request, _("Decisions are recorded once the meeting is held."))
-        return _to_meeting(meeting)
+        return redirect(_meeting_url(meeting))
     return _decisions_page(request, meeting)
 
 
@@ -548,22 +564,27 @@ def record_decision(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = item.meeting
     units = list(selectors.units_for(meeting.jurisdiction))
     form = DecisionForm(request.POST, prefix=f"item-{item.pk}", units=units)
-    saved = False
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            workflow.record_decision(
-                item_id=item.pk,
-                actor=request.user,
-                decision=data["decision"],
-                outcome=data["outcome"],
-                lead_unit=data["lead_unit"],
-                co_units=data["co_units"],
-            )
-        except WorkflowError as e:
-            add_workflow_error(form, e, {"required": "decision", "bad_outcome": "outcome"})
-        else:
-            saved = True
+    # With htmx the saved row itself is the answer: no message, no redirect.
+    outcome = run_action(
+        request,
+        form,
+        lambda data: workflow.record_decision(
+            item_id=item.pk,
+            actor=request.user,
+            decision=data["decision"],
+            outcome=data["outcome"],
+            lead_unit=data["lead_unit"],
+            co_units=data["co_units"],
+        ),
+        fields={"required": "decision", "bad_outcome": "outcome"},
+        success=None
+        if request.htmx
+        else _("Decision on item %(n)d recorded.") % {"n": item.number},
+        redirect_to=None
+        if request.htmx
+        else f"{reverse('meetings:decisions', args=[meeting.pk])}#item-{item.pk}",
+    )
+    saved = outcome.ok
     if request.htmx:
         fresh = selectors.catalogue_items(meeting)
         row_item = next(i for i in fresh if i.pk == item.pk)
@@ -580,7 +601,4 @@ def record_decision(request: HttpRequest, pk: int) -> HttpResponse:
             "undecided": sum(1 for i in fresh if i.outcome == Outcome.PENDING),
         }
         return render(request, "meetings/staff/_decision_row.html", context)
-    if saved:
-        messages.success(request, _("Decision on item %(n)d recorded.") % {"n": item.number})
-        return redirect(f"{reverse('meetings:decisions', args=[meeting.pk])}#item-{item.pk}")
-    return _decisions_page(request, meeting, forms={item.pk: form}, status=400)
+    return outcome.response or _decisions_page(request, meeting, forms={item.pk: form}, status=400)

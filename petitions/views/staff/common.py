@@ -14,7 +14,6 @@ from django.shortcuts import get_object_or_404
 from petitions import deadlines
 from petitions.models import Petition, PetitionQuerySet, Role, User
 from petitions.selectors import staff as selectors
-from petitions.views.actions import add_refusal as add_workflow_error  # noqa: F401  (until meetings uses run_action)
 
 READERS = (Role.TASK_FORCE, Role.LEADER, Role.SUPERVISOR)
 PER_PAGE = 25
