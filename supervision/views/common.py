@@ -1,12 +1,12 @@
-"""What every supervision view shares: who may enter, the user's jurisdictions, paging, files."""
+"""What every supervision view shares: the user's jurisdictions, paging, files.
+
+Who may enter is `staff_only` (petitions/views/staff/common.py): the same readers as every /staff/ page.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
 
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -15,27 +15,9 @@ from django.utils.http import content_disposition_header
 from petitions.access import jurisdiction_ids_under
 from petitions.models import OrgUnit, Petition, PetitionQuerySet, Role
 
-READERS = (Role.TASK_FORCE, Role.LEADER, Role.SUPERVISOR)
 FOLLOWERS = (Role.TASK_FORCE, Role.SUPERVISOR)
 PER_PAGE = 25
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def supervision_only(*roles: str) -> Callable:
-    """403 for everyone but these roles (default: task force, supervision office, leaders) with a unit."""
-    allowed = roles or READERS
-
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-            user = request.user
-            if not (user.is_authenticated and user.has_role(*allowed) and user.unit_id):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 @dataclass

@@ -3,26 +3,27 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from petitions.exceptions import WorkflowError
 from petitions.models import Role
+from petitions.views.actions import run_action
+from petitions.views.staff.common import staff_only
 from supervision import selectors, workflow
 from supervision.forms import FollowUpForm, KeyDecisionForm
 from supervision.models import KeyStatus, KeySupervision
 
-from .common import FOLLOWERS, paginate, scope, supervision_only
+from .common import FOLLOWERS, paginate, scope
 
 TEMPLATE = "supervision/staff/key.html"
 
 
 @require_GET
-@supervision_only()
+@staff_only()
 def keys(request: HttpRequest) -> HttpResponse:
     """Tabs by status; leaders start on what waits for their decision, others on the key list."""
     default = KeyStatus.PROPOSED if request.user.role == Role.LEADER else KeyStatus.APPROVED
@@ -69,44 +70,48 @@ def _render_key(
 
 
 @require_GET
-@supervision_only()
+@staff_only()
 def key(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_key(request, _get_key(request, pk))
 
 
 @require_POST
-@supervision_only(Role.LEADER)
+@staff_only(Role.LEADER)
 def decide(request: HttpRequest, pk: int) -> HttpResponse:
     """A leader puts a proposed item on the key list, or declines it."""
     item = _get_key(request, pk)
     form = KeyDecisionForm(request.POST)
-    if form.is_valid():
-        approve = form.cleaned_data["decision"] == "approve"
-        try:
-            workflow.decide(
-                key_id=item.pk, actor=request.user, approve=approve, note=form.cleaned_data["note"]
-            )
-        except WorkflowError as e:
-            form.add_error(None, e)
-        else:
-            text = _("%(number)s is on the key list.") if approve else _("%(number)s declined.")
-            messages.success(request, text % {"number": item.petition.number})
-            return redirect("supervision:key", pk=item.pk)
-    return _render_key(request, item, decision=form)
+
+    def decide(data: dict) -> bool:
+        approve = data["decision"] == "approve"
+        workflow.decide(key_id=item.pk, actor=request.user, approve=approve, note=data["note"])
+        return approve
+
+    outcome = run_action(
+        request,
+        form,
+        decide,
+        success=lambda approved: (
+            (_("%(number)s is on the key list.") if approved else _("%(number)s declined."))
+            % {"number": item.petition.number}
+        ),
+        redirect_to=reverse("supervision:key", args=[item.pk]),
+    )
+    return outcome.response or _render_key(request, item, decision=form)
 
 
 @require_POST
-@supervision_only(*FOLLOWERS)
+@staff_only(*FOLLOWERS)
 def follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     """The task force or the supervision office records what it did to push the item on."""
     item = _get_key(request, pk)
     form = FollowUpForm(request.POST)
-    if form.is_valid():
-        try:
-            workflow.follow_up(key_id=item.pk, actor=request.user, text=form.cleaned_data["text"])
-        except WorkflowError as e:
-            form.add_error("text" if e.code == "required" else None, e)
-        else:
-            messages.success(request, _("Follow-up recorded."))
-            return redirect("supervision:key", pk=item.pk)
-    return _render_key(request, item, follow_up=form)
+    outcome = run_action(
+        request,
+        form,
+        lambda data: workflow.follow_up(key_id=item.pk, actor=request.user, text=data["text"]),
+        fields={"required": "text"},
+        success=_("Follow-up recorded."),
+        redirect_to=reverse("supervision:key", args=[item.pk]),
+    )
+    return outcome.response or _render_key(request, item, follow_up=form)

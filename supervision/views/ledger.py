@@ -10,10 +10,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from petitions import deadlines
+from petitions.views.staff.common import staff_only
 from supervision import exports, selectors
 from supervision.forms import LedgerFilter
 
-from .common import paginate, scope, supervision_only, xlsx_response
+from .common import paginate, scope, xlsx_response
 
 EXPORT_MAX_ROWS = 20000
 
@@ -29,7 +30,7 @@ def _filter(request: HttpRequest, today: date) -> LedgerFilter:
 
 
 @require_GET
-@supervision_only()
+@staff_only()
 def ledger(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     found = _filter(request, today)
@@ -46,7 +47,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@supervision_only()
+@staff_only()
 def ledger_export(request: HttpRequest) -> HttpResponse:
     """The filtered ledger as .xlsx (at most EXPORT_MAX_ROWS rows, newest first)."""
     today = timezone.localdate()

@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from petitions.pdf import pdf_response, render_pdf
+from petitions.views.staff.common import staff_only
 from supervision import exports, selectors
 from supervision.policy import policy_for
 from supervision.selectors import Period, add_months
 
-from .common import scope, supervision_only, xlsx_response
+from .common import scope, xlsx_response
 
 REPORT = "print/supervision/report.html"
 MONTHLY_DUE_DAY = 25
@@ -105,7 +106,7 @@ def _row(spec: Spec) -> dict:
 
 
 @require_GET
-@supervision_only()
+@staff_only()
 def reports(request: HttpRequest) -> HttpResponse:
     """The last 12 months and the last 8 quarters, newest first, each with its due date."""
     today = timezone.localdate()
@@ -124,12 +125,12 @@ def reports(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@supervision_only()
+@staff_only()
 def monthly(request: HttpRequest, year: int, month: int, fmt: str = "html") -> HttpResponse:
     return _respond(request, monthly_spec(year, month), fmt)
 
 
 @require_GET
-@supervision_only()
+@staff_only()
 def quarterly(request: HttpRequest, year: int, quarter: int, fmt: str = "html") -> HttpResponse:
     return _respond(request, quarterly_spec(year, quarter), fmt)

@@ -8,15 +8,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from petitions.access import jurisdiction_ids_under
+from petitions.views.staff.common import staff_only
 from supervision import selectors
 from supervision.forms import PeriodForm
 from supervision.policy import policy_for
 
-from .common import scope, supervision_only
+from .common import scope
 
 
 @require_GET
-@supervision_only()
+@staff_only()
 def statistics(request: HttpRequest) -> HttpResponse:
     """Default: the last 12 months of the user's whole jurisdiction."""
     s = scope(request)

@@ -13,18 +13,19 @@ from django.views.decorators.http import require_GET
 
 from petitions.models import State
 from petitions.pdf import pdf_response, render_pdf
+from petitions.views.staff.common import staff_only
 from supervision import exports, selectors
 from supervision.forms import SweepItemFilter
 from supervision.models import KeyStatus, Sweep, SweepItem
 
-from .common import paginate, scope, supervision_only, xlsx_response
+from .common import paginate, scope, xlsx_response
 
 NOTICE = "print/supervision/notice.html"
 NOTICE_MAX_ROWS = 500  # the printed list; the Excel file has them all
 
 
 @require_GET
-@supervision_only()
+@staff_only()
 def sweeps(request: HttpRequest) -> HttpResponse:
     page = paginate(request, selectors.sweeps(scope(request).ids), per_page=24)
     return render(request, "supervision/staff/sweeps.html", {"page": page})
@@ -36,7 +37,7 @@ def _get_sweep(request: HttpRequest, pk: int) -> Sweep:
 
 
 @require_GET
-@supervision_only()
+@staff_only()
 def sweep(request: HttpRequest, pk: int) -> HttpResponse:
     s = scope(request)
     found_sweep = _get_sweep(request, pk)
@@ -97,13 +98,13 @@ def _filename(sweep: Sweep, extension: str) -> str:
 
 
 @require_GET
-@supervision_only()
+@staff_only()
 def notice(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, NOTICE, _notice(request, pk))
 
 
 @require_GET
-@supervision_only()
+@staff_only()
 def notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     context = _notice(request, pk)
     pdf = render_pdf(NOTICE, context, request)
@@ -111,7 +112,7 @@ def notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@supervision_only()
+@staff_only()
 def notice_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     context = _notice(request, pk, limit=exports.MAX_ROWS)
     return xlsx_response(exports.notice_workbook(context), _filename(context["sweep"], "xlsx"))
