@@ -461,47 +461,51 @@ close = _button(workflow.close, gettext_lazy("The meeting is closed."))
 # --- the catalogue: leaders -----------------------------------------------------------------------
 
 
-@require_POST
-@leaders_only
-def review(request: HttpRequest, pk: int) -> HttpResponse:
-    """The deputy leader records the review with the departments (Heyuan 四(三))."""
-    meeting = _get(request, pk)
-    form = NoteForm(request.POST, label=_("Review note"), prefix="review")
-    outcome = run_action(
-        request,
-        form,
-        lambda data: workflow.review_catalogue(
-            meeting_id=meeting.pk, actor=request.user, note=data["note"]
-        ),
-        fields={"required": "note"},
-        success=_("Your review is recorded."),
-        redirect_to=_meeting_url(meeting),
-    )
-    return outcome.response or _meeting_page(request, meeting.pk, review_form=form, status=400)
+def _note_action(
+    run: Callable[..., object], prefix: str, label: object, message: object
+) -> Callable[[HttpRequest, int], HttpResponse]:
+    """A leader's note on the catalogue (a form on the meeting page); a refusal is shown under it."""
 
+    @require_POST
+    @leaders_only
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        meeting = _get(request, pk)
+        form = NoteForm(request.POST, label=str(label), prefix=prefix)
+        outcome = run_action(
+            request,
+            form,
+            lambda data: run(meeting_id=meeting.pk, actor=request.user, note=data["note"]),
+            fields={"required": "note"},
+            success=message,
+            redirect_to=_meeting_url(meeting),
+        )
+        return outcome.response or _meeting_page(
+            request, meeting.pk, status=400, **{f"{prefix}_form": form}
+        )
+
+    view.__name__ = view.__qualname__ = prefix
+    return view
+
+
+# The deputy leader records the review with the departments (Heyuan 四(三)).
+review = _note_action(
+    workflow.review_catalogue,
+    "review",
+    gettext_lazy("Review note"),
+    gettext_lazy("Your review is recorded."),
+)
 
 # The chair approves the final catalogue (Heyuan 四(三)); another leader gets 403.
 approve = _button(
     workflow.approve_catalogue, gettext_lazy("The catalogue is approved."), leaders_only
 )
 
-
-@require_POST
-@leaders_only
-def send_back(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _get(request, pk)
-    form = NoteForm(request.POST, label=_("What to change"), prefix="send_back")
-    outcome = run_action(
-        request,
-        form,
-        lambda data: workflow.send_back_catalogue(
-            meeting_id=meeting.pk, actor=request.user, note=data["note"]
-        ),
-        fields={"required": "note"},
-        success=_("The catalogue is sent back to the task force."),
-        redirect_to=_meeting_url(meeting),
-    )
-    return outcome.response or _meeting_page(request, meeting.pk, send_back_form=form, status=400)
+send_back = _note_action(
+    workflow.send_back_catalogue,
+    "send_back",
+    gettext_lazy("What to change"),
+    gettext_lazy("The catalogue is sent back to the task force."),
+)
 
 
 # --- on the day -----------------------------------------------------------------------------------
