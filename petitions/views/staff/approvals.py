@@ -44,6 +44,21 @@ def _submission(petition: Petition) -> object:
     )
 
 
+def _approval_page(
+    request: HttpRequest, template: str, petition: Petition, form: object
+) -> HttpResponse:
+    """The approval form (呈批表) with the leader's or the task force's form; 400 when it was refused."""
+    context = {
+        "petition": petition,
+        "co_units": list(petition.co_units.all()),
+        "form": form,
+        "submission": _submission(petition),
+        "pending": petition.state == State.AWAITING_APPROVAL,
+    }
+    status = 400 if form is not None and form.errors else 200
+    return render(request, template, context, status=status)
+
+
 @require_http_methods(["GET", "POST"])
 @staff_only(Role.LEADER)
 def approval(request: HttpRequest, pk: int) -> HttpResponse:
@@ -79,15 +94,7 @@ def approval(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if outcome.response:
             return outcome.response
-    context = {
-        "petition": petition,
-        "co_units": list(petition.co_units.all()),
-        "form": form,
-        "submission": _submission(petition),
-        "pending": pending,
-    }
-    status = 400 if form is not None and form.errors else 200
-    return render(request, "petitions/staff/approval.html", context, status=status)
+    return _approval_page(request, "petitions/staff/approval.html", petition, form)
 
 
 @require_http_methods(["GET", "POST"])
@@ -119,12 +126,4 @@ def reassign_approval(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if outcome.response:
             return outcome.response
-    context = {
-        "petition": petition,
-        "co_units": list(petition.co_units.all()),
-        "form": form,
-        "submission": _submission(petition),
-        "pending": pending,
-    }
-    status = 400 if form is not None and form.errors else 200
-    return render(request, "petitions/staff/approval_reassign.html", context, status=status)
+    return _approval_page(request, "petitions/staff/approval_reassign.html", petition, form)
