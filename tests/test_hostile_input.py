@@ -510,6 +510,7 @@ def query(names: list[str], value: str) -> str:
     return encode([(name, value) for name in names])
 
 
+@pytest.mark.slow
 def test_hostile_input_never_gives_a_server_error_nor_a_write_on_refusal(scene):
     forms, pages = discover(scene)
     assert len(forms) > 100, "the scene should reach most pages' forms"

@@ -20,6 +20,7 @@ from __future__ import annotations
 from django.contrib.admin import ModelAdmin, helpers
 from django.contrib.admin.widgets import AutocompleteMixin
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Field, QuerySet
 from django.http import HttpRequest, HttpResponseBase
 
@@ -30,9 +31,16 @@ _original_response_action = ModelAdmin.response_action
 def holds(key: Field, value: object) -> bool:
     """Whether the key field can hold `value`, an id as submitted."""
     try:
-        key.get_prep_value(key.to_python(value))
+        prepared = key.get_prep_value(key.to_python(value))
     except (ValidationError, ValueError, TypeError, OverflowError):
         return False
+    if isinstance(prepared, int):
+        # SQLite cannot even bind an integer past 64 bits (OverflowError); no backend stores one.
+        try:
+            low, high = connection.ops.integer_field_range(key.get_internal_type())
+        except KeyError:  # an integer key of a type the backend sets no range for
+            return True
+        return (low is None or prepared >= low) and (high is None or prepared <= high)
     return True
 
 

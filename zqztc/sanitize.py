@@ -25,6 +25,7 @@ from collections.abc import Callable
 
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse, QueryDict, UnreadablePostError
+from django.utils import translation
 
 from zqztc import dates
 
@@ -78,6 +79,9 @@ class ControlCharactersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # A refusal here comes before LocaleMiddleware has chosen the language: choose it now, or
+        # the 400 page speaks whatever language the thread's previous request left active.
+        translation.activate(translation.get_language_from_request(request))
         if CONTROL.search(request.path_info):
             # Raised, not returned, so Django's handler400 renders templates/400.html.
             raise BadRequest("Control character in the URL path.")

@@ -114,7 +114,18 @@ def test_a_control_character_in_the_url_path_gets_the_bad_request_page(staff_cli
     response = staff_client.get("/staff/petitions/" + quote("\x00") + "/")
     assert response.status_code == 400
     assert "400.html" in [t.name for t in response.templates]
-    # Refused before the language is chosen: the page is in the site's language, Chinese.
+    # Refused before LocaleMiddleware: the page still speaks the language the browser asked for.
+    assert "The request could not be understood" in response.content.decode()
+
+
+def test_the_bad_request_page_does_not_take_the_language_a_previous_request_left(client):
+    client.raise_request_exception = False
+    translation.activate("en")  # what a previous request in this thread may have left active
+    try:
+        response = client.get("/staff/petitions/" + quote("\x00") + "/")
+    finally:
+        translation.deactivate()
+    assert response.status_code == 400
     with translation.override("zh-hans"):
         heading = translation.gettext("The request could not be understood")
     assert heading in response.content.decode()

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 
 from petitions import workflow_kit as kit
 from petitions.exceptions import WorkflowError
@@ -11,6 +12,10 @@ from tests.factories import ThemeFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="only PostgreSQL prints FOR UPDATE; SQLite locks the file",
+)
 def test_a_row_is_locked_and_returned_without_joins_unless_asked(django_assert_num_queries):
     theme = ThemeFactory()
     with django_assert_num_queries(1) as captured:
