@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.db.models import Model, Q, QuerySet
-from django.http import Http404, HttpRequest
-from django.utils.translation import gettext
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from petitions import events
 from petitions.admin.actions import WorkflowActionsMixin
 from petitions.admin.lifecycle import EXTENSION_ACTIONS, RETURN_ACTIONS
+from petitions.admin.scoping import MissingIs404Mixin
 from petitions.models import (
     Attachment,
     ContactRecord,
@@ -30,7 +30,7 @@ from petitions.models import (
 )
 
 
-class PetitionScopedMixin:
+class PetitionScopedMixin(MissingIs404Mixin):
     """Non-superusers see only what `Petition.objects.visible_to` lets them; strangers get 404."""
 
     def scope(self, qs: QuerySet, user: User) -> QuerySet:
@@ -39,14 +39,6 @@ class PetitionScopedMixin:
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         qs = super().get_queryset(request)
         return qs if request.user.is_superuser else self.scope(qs, request.user)
-
-    def get_object(
-        self, request: HttpRequest, object_id: str, from_field: str | None = None
-    ) -> Model:
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            raise Http404(gettext("Not found."))
-        return obj
 
 
 class ReadOnlyMixin:

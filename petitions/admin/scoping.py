@@ -40,6 +40,19 @@ def units_within(ids: list[int]) -> QuerySet[OrgUnit]:
     return OrgUnit.objects.handling_units().filter(Q(pk__in=ids) | Q(parent_id__in=ids))
 
 
+class MissingIs404Mixin:
+    """A row outside the user's scope (or none at all) is a 404, as on the petition pages, rather
+    than the admin's redirect with "does not exist" (which would confirm the id is real elsewhere)."""
+
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> Model:
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(gettext("Not found."))
+        return obj
+
+
 class OwnJurisdictionChoiceMixin:
     """The `jurisdiction` picker offers only the user's own jurisdictions, so that a task force
     cannot move a firm or a rule to another city (a crafted POST fails the form's validation);
@@ -80,7 +93,7 @@ class OwnJurisdictionChoiceMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class JurisdictionScopedAdmin(OwnJurisdictionChoiceMixin):
+class JurisdictionScopedAdmin(MissingIs404Mixin, OwnJurisdictionChoiceMixin):
     """Reference data kept per jurisdiction, where a row without one is the default everywhere
     (time limits, routing, supervision policy).
 
@@ -94,14 +107,6 @@ class JurisdictionScopedAdmin(OwnJurisdictionChoiceMixin):
         if ids is None:
             return qs
         return qs.filter(Q(jurisdiction__isnull=True) | Q(jurisdiction_id__in=ids))
-
-    def get_object(
-        self, request: HttpRequest, object_id: str, from_field: str | None = None
-    ) -> Model:
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            raise Http404(gettext("Not found."))
-        return obj
 
     def _may_change(self, request: HttpRequest, obj: Model | None) -> bool:
         # Rows of other jurisdictions never reach here: the queryset leaves them out.

@@ -13,12 +13,11 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
-from django.utils.translation import gettext
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from petitions.admin.history import HistoryAdmin
-from petitions.admin.scoping import enterprises_for
+from petitions.admin.scoping import MissingIs404Mixin, enterprises_for
 from petitions.models import (
     Role,
     User,
@@ -47,7 +46,7 @@ class FirmAccountForm(forms.ModelForm):
 
 
 @admin.register(User)
-class UserAdmin(HistoryAdmin, DjangoUserAdmin):
+class UserAdmin(MissingIs404Mixin, HistoryAdmin, DjangoUserAdmin):
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         (_("Organisation"), {"fields": ("role", "unit", "enterprise", "mobile")}),
@@ -77,14 +76,6 @@ class UserAdmin(HistoryAdmin, DjangoUserAdmin):
             is_superuser=False,
             enterprise__in=enterprises_for(request.user),
         )
-
-    def get_object(
-        self, request: HttpRequest, object_id: str, from_field: str | None = None
-    ) -> Model:
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            raise Http404(gettext("Not found."))
-        return obj
 
     def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> Any:
         if request.user.is_superuser:
