@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from meetings.models import AgendaRule, MeetingKind, Outcome, OverallRating
+from petitions.forms.fields import LeaderChoiceField, UnitChoiceField, UnitsField, textarea
 from petitions.models import Enterprise, OrgUnit, User
 from zqztc.dates import SaneDateField
 from zqztc.forms import Form
@@ -18,28 +19,6 @@ from zqztc.forms import Form
 phone_shape = RegexValidator(
     r"^[0-9\uff10-\uff19+()（）\- ]{5,30}$", _("Enter a phone number of digits, spaces or dashes.")
 )
-
-
-def _textarea(rows: int = 3) -> forms.Textarea:
-    return forms.Textarea(attrs={"rows": rows})
-
-
-class UnitChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: OrgUnit) -> str:
-        return obj.name
-
-
-class UnitsField(forms.ModelMultipleChoiceField):
-    widget = forms.CheckboxSelectMultiple
-
-    def label_from_instance(self, obj: OrgUnit) -> str:
-        return obj.name
-
-
-class LeaderChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: User) -> str:
-        name = obj.get_full_name() or obj.username
-        return f"{name}（{obj.unit.name}）" if obj.unit_id else name
 
 
 class LeadersField(forms.ModelMultipleChoiceField):
@@ -132,11 +111,11 @@ class TopicForm(Form):
     phone = forms.CharField(
         label=_("Phone"), max_length=30, required=False, validators=[phone_shape]
     )
-    problem = forms.CharField(label=_("Problem"), widget=_textarea(4))
-    suggestion = forms.CharField(label=_("Suggestion"), widget=_textarea(3), required=False)
+    problem = forms.CharField(label=_("Problem"), widget=textarea(4))
+    suggestion = forms.CharField(label=_("Suggestion"), widget=textarea(3), required=False)
     remarks = forms.CharField(
         label=_("Remarks"),
-        widget=_textarea(2),
+        widget=textarea(2),
         required=False,
         help_text=_("Earlier reports of the problem and their preliminary result."),
     )
@@ -158,11 +137,11 @@ class FirmTopicForm(Form):
 
     person_in_charge = forms.CharField(label=_("Person in charge"), max_length=50)
     phone = forms.CharField(label=_("Phone"), max_length=30, validators=[phone_shape])
-    problem = forms.CharField(label=_("Problem"), widget=_textarea(5))
-    suggestion = forms.CharField(label=_("Suggestion"), widget=_textarea(3), required=False)
+    problem = forms.CharField(label=_("Problem"), widget=textarea(5))
+    suggestion = forms.CharField(label=_("Suggestion"), widget=textarea(3), required=False)
     remarks = forms.CharField(
         label=_("Remarks"),
-        widget=_textarea(2),
+        widget=textarea(2),
         required=False,
         help_text=_("Earlier reports of the problem and their preliminary result."),
     )
@@ -190,11 +169,11 @@ class VerifyForm(Form):
     )
     note = forms.CharField(
         label=_("What the departments said"),
-        widget=_textarea(3),
+        widget=textarea(3),
         error_messages={"required": _("Record what the departments said.")},
     )
     opinion = forms.CharField(
-        label=_("Proposed handling opinion"), widget=_textarea(3), required=False
+        label=_("Proposed handling opinion"), widget=textarea(3), required=False
     )
     lead_unit = UnitChoiceField(
         label=_("Lead unit"), queryset=OrgUnit.objects.none(), required=False
@@ -219,7 +198,7 @@ class VerifyForm(Form):
 
 
 class NoteForm(Form):
-    note = forms.CharField(label=_("Note"), widget=_textarea(3))
+    note = forms.CharField(label=_("Note"), widget=textarea(3))
 
     def __init__(self, *args: object, label: str | None = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -236,7 +215,7 @@ class DecisionForm(Form):
 
     decision = forms.CharField(
         label=_("Leader's decision"),
-        widget=_textarea(2),
+        widget=textarea(2),
         error_messages={"required": _("Record the leader's decision.")},
     )
     outcome = forms.ChoiceField(
@@ -282,4 +261,4 @@ class EvaluationForm(Form):
         widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         error_messages={"required": _("Choose an overall evaluation.")},
     )
-    suggestions = forms.CharField(label=_("Other suggestions"), widget=_textarea(4), required=False)
+    suggestions = forms.CharField(label=_("Other suggestions"), widget=textarea(4), required=False)

@@ -6,7 +6,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from petitions.forms.staff import LeaderChoiceField
+from petitions.forms.fields import LeaderChoiceField
 from petitions.models import User
 from zqztc.forms import Form
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from petitions import uploads
+from petitions.forms.fields import LeaderChoiceField, UnitChoiceField, UnitsField, textarea
 from petitions.models import (
     AgeClass,
     Channel,
@@ -47,28 +48,6 @@ def _blank(choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [("", "---------"), *choices]
 
 
-def _textarea(rows: int = 3) -> forms.Textarea:
-    return forms.Textarea(attrs={"rows": rows})
-
-
-class UnitChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: OrgUnit) -> str:
-        return obj.name
-
-
-class UnitsField(forms.ModelMultipleChoiceField):
-    widget = forms.CheckboxSelectMultiple
-
-    def label_from_instance(self, obj: OrgUnit) -> str:
-        return obj.name
-
-
-class LeaderChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: User) -> str:
-        name = obj.get_full_name() or obj.username
-        return f"{name}（{obj.unit.name}）" if obj.unit_id else name
-
-
 class OwnIds:
     """Several forms share a page: give each its own element ids (the field names stay plain)."""
 
@@ -99,7 +78,7 @@ class AcceptForm(OwnIds, Form):
         label=_("Existing or new"), choices=_blank(AgeClass.choices), required=False
     )
     tier = forms.ChoiceField(label=_("Handling tier"), choices=Tier.choices)
-    note = forms.CharField(label=_("Internal note"), widget=_textarea(2), required=False)
+    note = forms.CharField(label=_("Internal note"), widget=textarea(2), required=False)
 
     def classification(self) -> dict[str, str]:
         return {
@@ -114,7 +93,7 @@ class RejectForm(OwnIds, Form):
     reason = forms.ChoiceField(label=_("Reason"), choices=_blank(RejectReason.choices))
     explanation = forms.CharField(
         label=_("Explanation to the enterprise"),
-        widget=_textarea(4),
+        widget=textarea(4),
         help_text=_("The enterprise reads this."),
     )
 
@@ -126,7 +105,7 @@ class DuplicateForm(OwnIds, Form):
         max_length=20,
         widget=forms.TextInput(attrs={"placeholder": "ZQ2026-000123", "autocomplete": "off"}),
     )
-    note = forms.CharField(label=_("Note to the enterprise"), widget=_textarea(2), required=False)
+    note = forms.CharField(label=_("Note to the enterprise"), widget=textarea(2), required=False)
 
     def __init__(self, *args: object, petitions: QuerySet[Petition], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -167,9 +146,9 @@ class RegisterForm(Form):
         label=_("Theme"), queryset=Theme.objects.filter(is_active=True), required=False
     )
     title = forms.CharField(label=_("Title"), max_length=200)
-    content = forms.CharField(label=_("Content"), widget=_textarea(6))
+    content = forms.CharField(label=_("Content"), widget=textarea(6))
     request = forms.CharField(
-        label=_("What the enterprise asks for"), widget=_textarea(3), required=False
+        label=_("What the enterprise asks for"), widget=textarea(3), required=False
     )
 
     def __init__(self, *args: object, enterprises: QuerySet[Enterprise], **kwargs: object) -> None:
@@ -191,7 +170,7 @@ class ProposeForm(Form):
     co_units = UnitsField(
         label=_("Co-handling units"), queryset=OrgUnit.objects.none(), required=False
     )
-    note = forms.CharField(label=_("Note to the unit"), widget=_textarea(2), required=False)
+    note = forms.CharField(label=_("Note to the unit"), widget=textarea(2), required=False)
 
     def __init__(self, *args: object, units: QuerySet[OrgUnit], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -226,7 +205,7 @@ class ReviewReturnForm(ProposeForm):
 class SubmitApprovalForm(OwnIds, Form):
     id_prefix = "approval"
     leader = LeaderChoiceField(label=_("Leader"), queryset=User.objects.none())
-    note = forms.CharField(label=_("Why a leader is needed"), widget=_textarea(3), required=False)
+    note = forms.CharField(label=_("Why a leader is needed"), widget=textarea(3), required=False)
 
     def __init__(self, *args: object, leaders: QuerySet[User], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -240,7 +219,7 @@ class ApprovalForm(Form):
     )
     instruction = forms.CharField(
         label=_("Instruction"),
-        widget=_textarea(4),
+        widget=textarea(4),
         required=False,
         help_text=_("Required when sending back."),
     )
@@ -271,7 +250,7 @@ class RevisitForm(Form):
     )
     comment = forms.CharField(
         label=_("What the enterprise said"),
-        widget=_textarea(3),
+        widget=textarea(3),
         required=False,
         help_text=_("Required when the enterprise is unsatisfied."),
     )
@@ -287,7 +266,7 @@ class ConcludeForm(OwnIds, Form):
     id_prefix = "conclude"
     note = forms.CharField(
         label=_("Why it is concluded without a rating"),
-        widget=_textarea(2),
+        widget=textarea(2),
         help_text=_("E.g. the enterprise could not be reached after repeated attempts."),
     )
 
