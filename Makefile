@@ -133,7 +133,7 @@ COVERAGE_ARGS = $(if $(PYTEST_ARGS),,--cov --cov-branch --cov-report=term --cov-
 
 # No DATABASE_URL: SQLite. Skips what `make test` alone runs (slow, browser and worker tests).
 test-fast: $(VENV)/.stamp-install-test
-	env -u DATABASE_URL $(BIN)/pytest -m "not slow and not e2e and not celery_worker" $(PYTEST_ARGS)
+	env -u DATABASE_URL $(BIN)/pytest -n auto -m "not slow and not e2e and not celery_worker" $(PYTEST_ARGS)
 
 messages: $(VENV)/.stamp-install
 	$(THROWAWAY_ENV) $(MANAGE) makemessages -l zh_Hans --no-obsolete $(I18N_IGNORE)
