@@ -50,6 +50,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from notices import events as notices
 from petitions import access, deadlines, events, limits, merged, workdays
 from petitions import workflow_kit as kit
 from petitions.exceptions import WorkflowError
@@ -83,10 +84,9 @@ from petitions.models import (
     User,
 )
 from petitions.models.records import ContactMethod
-from petitions.tasks import send_approval_notice, send_event_notice
 from petitions.uploads import MAX_FILES
 from petitions.workdays import reporting_thursday
-from zqztc import dates, queue
+from zqztc import dates
 
 # --- helpers --------------------------------------------------------------------------------
 
@@ -109,10 +109,6 @@ def _fire(petition: Petition, name: str, **kwargs: object) -> None:
     kit.fire(petition, name, _("This cannot be done while the petition is “%(state)s”."), **kwargs)
 
 
-def _notify(event_id: int) -> None:
-    queue.on_commit(send_event_notice, event_id)
-
-
 def _finish(
     petition: Petition,
     actor: User | None,
@@ -127,8 +123,8 @@ def _finish(
     event = events.record(
         petition, actor, action, before, note=note, visible_to_firm=visible_to_firm
     )
-    if visible_to_firm:
-        _notify(event.pk)
+    # In this transaction: the event and the notices it sets off commit together (docs/notices.md).
+    notices.on_event(event)
     return petition
 
 
@@ -526,8 +522,7 @@ def _finish_for_leader(
     """Like _finish, and the leader the approval now waits for gets a notice after commit."""
     deadlines.refresh_due(petition)
     petition.save()
-    event = events.record(petition, actor, action, before, note=note)
-    queue.on_commit(send_approval_notice, event.pk)
+    notices.on_event(events.record(petition, actor, action, before, note=note))
     return petition
 
 

@@ -12,6 +12,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 MEDIA_ROOT = tempfile.mkdtemp(prefix="zqztc-media-")
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SMS_URL = "locmem://"
 CELERY_TASK_ALWAYS_EAGER = True
 AXES_ENABLED = False
 SECURE_SSL_REDIRECT = False

@@ -43,9 +43,11 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_celery_beat",
     "petitions",
     "supervision",
     "meetings",
+    "notices",
 ]
 
 MIDDLEWARE = [
@@ -172,6 +174,13 @@ vars().update(
     )
 )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="zqztc@localhost")
+# SMS_URL chooses the SMS backend (docs/sms.md): console:// in development, dummy:// (dropped, and
+# refused by `check --deploy`) in production until a gateway is set, e.g. http://gw.example:8080/send.
+SMS_URL = env.str("SMS_URL", default="") or ("console://" if DEBUG else "dummy://")
+# The signature some gateways put in front of every message, e.g. 【政企直通车】.
+SMS_SIGN = env.str("SMS_SIGN", default="")
+# The address people reach the site at, for links in e-mail and SMS (no trailing slash).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery: eager by default so `make run` needs no broker; production sets a Redis broker.
@@ -204,9 +213,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "supervision.tasks.monthly_sweep",
         "schedule": crontab(hour=7, minute=30),
     },
-    "flush-notices": {
-        "task": "petitions.tasks.flush_pending_notices",
-        "schedule": crontab(minute="*/5"),
+    # Every notice waiting to be sent or retried (notices/sender.py), whatever became of its own task.
+    "deliver-notices": {
+        "task": "notices.tasks.deliver_due",
+        "schedule": crontab(minute="*"),
     },
     # Import workbooks previewed and abandoned hold registry data: gone within a few hours.
     "purge-import-uploads": {

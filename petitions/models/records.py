@@ -89,8 +89,6 @@ class PetitionEvent(models.Model):
     to_state = models.CharField(_("to state"), max_length=20, blank=True)
     note = models.TextField(_("note"), blank=True)
     visible_to_firm = models.BooleanField(_("visible to the enterprise"), default=False)
-    # The event row is its own outbox: a notice not yet delivered is re-queued by notify.flush_pending.
-    notified_at = models.DateTimeField(_("firm notified at"), null=True, blank=True)
     created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
 
     class Meta:
@@ -99,11 +97,6 @@ class PetitionEvent(models.Model):
         ordering = ["created_at", "pk"]
         indexes = [
             models.Index(fields=["petition", "created_at"], name="event_petition_time"),
-            models.Index(
-                fields=["created_at"],
-                condition=models.Q(visible_to_firm=True, notified_at__isnull=True),
-                name="event_notice_pending",
-            ),
         ]
 
     def __str__(self) -> str:
