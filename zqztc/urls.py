@@ -42,6 +42,7 @@ urlpatterns = [
     path("handle/", include("petitions.urls.handler")),
     path("staff/supervision/", include("supervision.urls")),
     path("meetings/", include("meetings.urls")),
+    path("notices/", include("notices.urls")),
     path("staff/", include("petitions.urls.staff")),
     path("admin/", admin.site.urls),
 ]
