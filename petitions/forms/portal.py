@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import phonenumbers
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from petitions.models import Enterprise, OrgUnit, Petition, PetitionType, Rating, Theme, User
 from petitions.uploads import MAX_FILES, validate_uploads
-from petitions.validators import normalise_uscc, validate_cn_phone, validate_uscc
+from petitions.validators import normalise_uscc, validate_uscc
 from zqztc.forms import Form
 
 ACCEPT = ".pdf,.png,.jpg,.jpeg,.gif,.webp,.doc,.docx,.xls,.xlsx,.ppt,.pptx"
@@ -66,6 +67,47 @@ class UploadsMixin:
 # --- account ---------------------------------------------------------------------------------
 
 
+def mobile_message() -> str:
+    return _(
+        "Enter a mainland China mobile number: 11 digits starting with 1, e.g. 139 2345 6789. "
+        "Codes and notices are sent to it by SMS, so a landline will not do."
+    )
+
+
+class MobileField(forms.CharField):
+    """A mainland mobile number (SMS reaches it; a landline does not), cleaned to E.164 (+86…).
+
+    Spaces and hyphens as people type them are allowed, and a +86 prefix.
+    """
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("label", _("Mobile number"))
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, value: object) -> str:
+        raw = super().clean(value)
+        if raw in self.empty_values:
+            return raw
+        digits = "".join(raw.split()).replace("-", "")
+        try:
+            number = phonenumbers.parse(digits, "CN")
+        except phonenumbers.NumberParseException:
+            number = None
+        if (
+            number is None
+            or not phonenumbers.is_valid_number(number)
+            or phonenumbers.region_code_for_number(number) != "CN"
+            or phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE
+        ):
+            raise ValidationError(mobile_message(), code="invalid")
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
 class SignupForm(PortalForm):
     uscc = forms.CharField(
         label=_("Unified social credit code"),
@@ -81,14 +123,15 @@ class SignupForm(PortalForm):
         help_text=_("Where the enterprise is registered; its task force handles your petitions."),
     )
     contact_name = forms.CharField(label=_("Contact person"), max_length=50)
-    mobile = forms.CharField(
-        label=_("Mobile number"),
-        max_length=20,
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    mobile = MobileField(
+        help_text=_(
+            "The enterprise's main contact: notices and password-reset codes come here by SMS."
+        ),
     )
     email = forms.EmailField(
-        label=_("E-mail"),
-        help_text=_("Notices and password resets are sent here."),
+        label=_("E-mail (optional)"),
+        required=False,
+        help_text=_("Notices are also sent here, and you can reset your password by e-mail."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     username = forms.CharField(
@@ -123,11 +166,6 @@ class SignupForm(PortalForm):
         if Enterprise.objects.filter(uscc=code).exists():
             raise ValidationError(already_registered_message(), code="uscc_taken")
         return code
-
-    def clean_mobile(self) -> str:
-        mobile = "".join(self.cleaned_data["mobile"].split()).replace("-", "")
-        validate_cn_phone(mobile)
-        return mobile
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"]

@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from petitions.forms.portal import already_registered_message
+from petitions.forms.portal import already_registered_message, mobile_message
 from petitions.models import Enterprise, Petition, PetitionType, Role, User
 from petitions.views.portal import too_many_message
 from tests.factories import make_uscc
@@ -65,6 +65,7 @@ def test_a_firm_registers_pending_and_is_logged_in(client, world):
     user = User.objects.get(username="xinnengyuan")
     assert user.role == Role.ENTERPRISE
     assert user.enterprise == firm
+    assert user.mobile.as_e164 == "+8613923456789"  # the account's own number, for SMS
     assert user.check_password("Kx8-dianli-2026")
     response = client.get(reverse("portal:home"))
     assert response.status_code == 200
@@ -108,6 +109,47 @@ def test_bad_input_is_shown_next_to_the_field_and_nothing_is_created(client, wor
     assert "invalid-feedback" in body
     assert 'value="李明"' in body
     assert not Enterprise.objects.filter(uscc=USCC).exists()
+
+
+def test_a_firm_registers_without_an_email_address(client, world):
+    response = client.post(reverse("portal:signup"), form_data(world, email=""))
+    assert response.status_code == 302
+    firm = Enterprise.objects.get(uscc=USCC)
+    user = User.objects.get(username="xinnengyuan")
+    assert (firm.email, user.email) == ("", "")
+    assert firm.contact_phone.as_e164 == user.mobile.as_e164 == "+8613923456789"
+
+
+def test_the_signup_page_asks_for_the_mobile_and_leaves_the_email_optional(client, world):
+    form = client.get(reverse("portal:signup")).context["form"]
+    assert form.fields["mobile"].required
+    assert not form.fields["email"].required
+
+
+@pytest.mark.parametrize(
+    "mobile",
+    ["", "0755-12345678", "12345", "140 1234 5678", "+852 9123 4567", "139 2345 678x"],
+)
+def test_a_missing_or_bad_mobile_is_refused_in_chinese_with_the_input_kept(client, world, mobile):
+    response = client.post(reverse("portal:signup"), form_data(world, mobile=mobile))
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "mobile" in response.context["form"].errors
+    if mobile:
+        assert zh(mobile_message()) in body
+        assert f'value="{mobile}"' in body
+    else:
+        assert "这个字段是必填项" in body
+    assert 'value="李明"' in body
+    assert 'value="liming@example.com"' in body
+    assert not Enterprise.objects.filter(uscc=USCC).exists()
+    assert not User.objects.filter(username="xinnengyuan").exists()
+
+
+def test_a_mobile_with_the_country_code_is_accepted(client, world):
+    response = client.post(reverse("portal:signup"), form_data(world, mobile="+86 139-2345-6789"))
+    assert response.status_code == 302
+    assert User.objects.get(username="xinnengyuan").mobile.as_e164 == "+8613923456789"
 
 
 def test_passwords_follow_djangos_rules_and_must_match(client, world):
