@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from petitions.views import password_sms
 from petitions.views.files import attachment
 from petitions.views.home import home
 from zqztc import forms
@@ -31,6 +32,8 @@ account_urls = [
         auth_views.PasswordResetConfirmView.as_view(form_class=forms.SetPasswordForm),
         name="password_reset_confirm",
     ),
+    path("password_reset/sms/", password_sms.request_code, name="password_reset_sms"),
+    path("password_reset/sms/code/", password_sms.reset_with_code, name="password_reset_sms_code"),
     path("", include("django.contrib.auth.urls")),
 ]
 
