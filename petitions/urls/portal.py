@@ -1,12 +1,14 @@
 from django.urls import path
 
-from petitions.views import portal
+from petitions.views import portal, verification
 
 app_name = "portal"
 
 urlpatterns = [
     path("", portal.home, name="home"),
     path("signup/", portal.signup, name="signup"),
+    path("activate/", verification.activate, name="activate"),
+    path("enterprise/", verification.correct_details, name="correct_details"),
     path("petitions/", portal.petition_list, name="petitions"),
     path("petitions/new/", portal.submit, name="submit"),
     path("petitions/similar/", portal.similar_panel, name="similar"),

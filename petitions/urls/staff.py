@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from petitions.views import verification
 from petitions.views.staff import (
     approvals,
     assign,
@@ -59,6 +60,11 @@ urlpatterns = [
     path("petitions/<int:pk>/dossier.pdf", documents.dossier_pdf, name="dossier_pdf"),
     path("search/", search.search, name="search"),
     path("search/ledger.xlsx", search.export, name="export"),
+    # verifying firms (issue 12 §6)
+    path("enterprises/pending/", verification.queue, name="verification"),
+    path("enterprises/verify/", verification.verify, name="verify_enterprises"),
+    path("enterprises/<int:pk>/refuse/", verification.refuse, name="refuse_enterprise"),
+    path("enterprises/<int:pk>/invite/", verification.invite, name="invite_enterprise"),
     # imports
     path("imports/", imports.upload, name="imports"),
     path("imports/confirm/", imports.confirm, name="import_confirm"),

@@ -25,7 +25,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from petitions import deadlines, ratelimit, similar, workflow
+from petitions import deadlines, ratelimit, similar, verification, workflow
 from petitions.forms.portal import (
     EvaluateForm,
     MaterialForm,
@@ -92,12 +92,12 @@ def enterprise_account(*, verified: bool = True) -> Callable:
 
 
 def pending_page(request: HttpRequest, status: int = 200) -> HttpResponse:
-    return portal_page(
-        request,
-        "petitions/portal/pending.html",
-        {"enterprise": request.user.enterprise},
-        status=status,
-    )
+    enterprise = request.user.enterprise
+    context = {
+        "enterprise": enterprise,
+        "task_force_phone": verification.task_force_phone(enterprise),
+    }
+    return portal_page(request, "petitions/portal/pending.html", context, status=status)
 
 
 def own_petition(request: HttpRequest, pk: int) -> Petition:

@@ -74,15 +74,16 @@ def test_changing_a_time_limit_in_the_admin_records_who_did_it(task_force, world
     assert listed_on_history_page(task_force, policy, world.staff)
 
 
-def test_verifying_an_enterprise_in_the_admin_records_who_did_it(task_force, world):
+def test_changing_an_enterprise_in_the_admin_records_who_did_it(task_force, world):
     firm = EnterpriseFactory(jurisdiction=world.city, is_verified=False)
 
-    change_in_admin(task_force, firm, is_verified="on")
+    # Verification is the queue's (petitions/verification.py): the admin's flag is read-only.
+    change_in_admin(task_force, firm, contact_name="王经理", is_verified="on")
 
-    assert firm.is_verified
+    assert not firm.is_verified
     latest = firm.history.latest()
-    assert (latest.is_verified, latest.history_user) == (True, world.staff)
-    assert firm.history.earliest().is_verified is False
+    assert (latest.contact_name, latest.history_user) == ("王经理", world.staff)
+    assert firm.history.earliest().contact_name == "张经理"
     assert listed_on_history_page(task_force, firm, world.staff)
 
 

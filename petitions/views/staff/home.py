@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from petitions import verification
 from petitions.models import Role
 from petitions.selectors import staff as selectors
 
@@ -24,6 +25,9 @@ def home(request: HttpRequest) -> HttpResponse:
         else 0,
         "my_approvals": selectors.approval_queue(petitions, request.user).count()
         if request.user.role == Role.LEADER
+        else 0,
+        "to_verify": verification.awaiting_count(request.user)
+        if request.user.role == Role.TASK_FORCE
         else 0,
     }
     return render(request, "petitions/staff/home.html", context)
