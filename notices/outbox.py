@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
@@ -39,26 +40,33 @@ class Recipient:
         return str(self.enterprise or "")
 
 
+def _e164(phone: object) -> str:
+    """The number as +86…, whatever format the field displays in."""
+    return getattr(phone, "as_e164", "") or str(phone or "")
+
+
 def person(user: User) -> Recipient:
-    return Recipient(user=user, email=user.email or "", phone=str(user.mobile or ""))
+    return Recipient(user=user, email=user.email or "", phone=_e164(user.mobile))
 
 
 def firm(enterprise: Enterprise) -> list[Recipient]:
-    """Each active account of the firm, falling back to the firm's registered phone and e-mail;
-    the firm itself when it has no account yet (imported firms, docs/notices.md)."""
+    """Each active account of the firm, then the firm's registered phone and e-mail (the official
+    contact, and the only one of an imported firm with no account yet, docs/notices.md). An address
+    shared by both is used once (tell() keys by address)."""
     accounts = [a for a in enterprise.accounts.all() if a.is_active]
-    phone = str(enterprise.contact_phone or "")
-    if not accounts:
-        return [Recipient(enterprise=enterprise, email=enterprise.email or "", phone=phone)]
-    return [
+    email, phone = enterprise.email or "", _e164(enterprise.contact_phone)
+    # An account without an address of its own is reached at the firm's.
+    people = [
         Recipient(
             user=account,
             enterprise=enterprise,
-            email=account.email or enterprise.email or "",
-            phone=str(account.mobile or "") or phone,
+            email=account.email or email,
+            phone=_e164(account.mobile) or phone,
         )
         for account in accounts
     ]
+    registered = Recipient(enterprise=enterprise, email=email, phone=phone)
+    return [*people, registered]
 
 
 def clip(text: str, limit: int = SMS_CLIP) -> str:
@@ -73,12 +81,19 @@ def _key(source: str, kind: str, channel: str, who: str) -> str:
     return key
 
 
-def _opted_out(users: list[User], kind: Kind) -> set[tuple[int, str]]:
+def _opted_out(recipients: list[Recipient], kind: Kind) -> set[tuple[int | None, str]]:
+    """(user id, channel) turned off; (None, channel) when every account of the firm turned the
+    channel off, so its registered address stays quiet too."""
+    users = [r.user for r in recipients if r.user is not None]
     if kind.mandatory or not users:
         return set()
-    return set(
+    off = set(
         OptOut.objects.filter(user__in=users, kind=kind.code).values_list("user_id", "channel")
     )
+    for channel in (Channel.EMAIL, Channel.SMS):
+        if all((user.pk, channel) in off for user in users):
+            off.add((None, channel))
+    return off
 
 
 def _render(kind: Kind, context: dict) -> tuple[str, str, str]:
@@ -102,11 +117,15 @@ def tell(
 ) -> list[int]:
     """Record the notice `code` for each recipient on each of its channels; returns the ids of the
     deliveries left for the worker, which is asked to send them once the transaction commits."""
+    with transaction.atomic():  # usually already inside the caller's transaction
+        return _tell(code, list(recipients), source, context, petition, event, link)
+
+
+def _tell(code, recipients, source, context, petition, event, link) -> list[int]:
     kind = KINDS[code]
-    recipients = list(recipients)
     context = {"link": link, **context}
     subject, body, sms = _render(kind, context)
-    off = _opted_out([r.user for r in recipients if r.user is not None], kind)
+    off = _opted_out(recipients, kind)
     rows: list[Delivery] = []
     if not recipients:
         rows.append(
@@ -122,16 +141,19 @@ def tell(
             )
         )
     seen: set[tuple[str, str]] = set()
+    with_accounts = any(r.user is not None for r in recipients)
     for recipient in recipients:
         for channel in kind.channels:
-            row = _row(kind, channel, recipient, off, subject, body, sms, seen)
+            row = _row(kind, channel, recipient, off, subject, body, sms, seen, with_accounts)
             if row is None:
                 continue
             row.key = _key(source, code, channel, row.key)
             row.petition, row.event = petition, event
             rows.append(row)
     created = Delivery.objects.bulk_create(rows, ignore_conflicts=True)
-    _inapp(kind, [r for r in created if r.channel == Channel.INAPP], subject, sms, link)
+    # The portal notice carries the whole note; the SMS line only a clipped one.
+    text = context.get("full_note") or sms
+    _inapp(kind, [r for r in created if r.channel == Channel.INAPP], subject, text, link)
     pending = list(
         Delivery.objects.filter(key__in=[r.key for r in rows], status=Status.PENDING).values_list(
             "pk", flat=True
@@ -145,22 +167,13 @@ def tell(
     return pending
 
 
-def _row(kind, channel, recipient, off, subject, body, sms, seen) -> Delivery | None:
-    """One delivery row, its key holding only the recipient part for now; None for a duplicate."""
+def _row(kind, channel, recipient, off, subject, body, sms, seen, with_accounts) -> Delivery | None:
+    """One delivery row, its key holding only the recipient part for now; None when there is
+    nothing to record (a duplicate address, or no portal inbox / no address of a firm that has
+    accounts to tell)."""
     user = recipient.user
     address = {Channel.EMAIL: recipient.email, Channel.SMS: recipient.phone}.get(channel, "")
-    if channel == Channel.INAPP:
-        if user is None:
-            return None  # a firm without an account has no portal inbox
-        who = f"u{user.pk}"
-    else:
-        # Keyed by address: the same message never goes twice to one phone or mailbox.
-        who = address or (f"u{user.pk}" if user else f"e{recipient.enterprise.pk}")
-    if (channel, who) in seen:
-        return None  # two accounts sharing the firm's phone get one SMS
-    seen.add((channel, who))
     row = Delivery(
-        key=who,
         kind=kind.code,
         channel=channel,
         user=user,
@@ -169,15 +182,32 @@ def _row(kind, channel, recipient, off, subject, body, sms, seen) -> Delivery | 
         subject=subject,
         body=body if channel == Channel.EMAIL else sms,
     )
-    if user is not None and (user.pk, channel) in off:
-        row.status, row.reason = Status.SKIPPED, gettext_noop("Turned off by the recipient.")
-    elif channel != Channel.INAPP and not address:
-        row.status = Status.SKIPPED
+    if channel == Channel.INAPP:
+        if user is None:
+            return None  # the firm's registered contact has no portal inbox
+        row.key = f"u{user.pk}"
+    elif (user.pk if user else None, channel) in off:
+        # Keyed by person, not address: a colleague sharing the number is still told.
+        row.key, row.status = f"u{user.pk if user else 0}-off", Status.SKIPPED
+        row.reason = gettext_noop("Turned off by the recipient.")
+        return row
+    elif not address:
+        if user is None and with_accounts:
+            return None  # the firm has accounts; their own addresses are in the log
+        row.key, row.status = (
+            f"u{user.pk}" if user else f"e{recipient.enterprise.pk}",
+            Status.SKIPPED,
+        )
         row.reason = (
             gettext_noop("No phone number.")
             if channel == Channel.SMS
             else gettext_noop("No e-mail address.")
         )
+    else:
+        row.key = address  # the same message never goes twice to one phone or mailbox
+    if (channel, row.key) in seen:
+        return None
+    seen.add((channel, row.key))
     return row
 
 

@@ -36,7 +36,8 @@ from hypothesis import strategies as st
 
 from meetings import workflow as meetings_workflow
 from meetings.models import CatalogueItem, Meeting, MeetingEvaluation, MeetingKind, Topic
-from petitions import notify, workflow
+from notices import sender
+from petitions import workflow
 from petitions.models import (
     Attachment,
     ContactRecord,
@@ -175,7 +176,7 @@ def scene(world, time_machine, django_user_model) -> Scene:
     extension = workflow.request_extension(
         petition_id=in_progress.pk, actor=world.handler, reason="需协调多部门", amount=10
     )
-    notify.send_event_notice(PetitionEvent.objects.filter(petition=states[0]).first().pk)
+    sender.deliver_due()  # the notices are sent and in the delivery log
     sweep = Sweep.objects.create(month=date(2026, 10, 1), run_on=date(2026, 10, 26))
     SweepItem.objects.create(
         sweep=sweep,

@@ -248,7 +248,7 @@ def test_submitting_for_approval_notifies_the_leader(world, django_capture_on_co
         petition = flow.awaiting_approval(world)
     notice = Notification.objects.get(user=world.leader)
     assert notice.petition == petition
-    assert notice.kind == "submit_for_approval"
+    assert notice.kind == "leader.approval"
     assert [m.to for m in mail.outbox if world.leader.email in m.to] == [[world.leader.email]]
 
 
@@ -269,29 +269,41 @@ def test_the_leaders_mail_keeps_the_firms_text_literal(
 def test_a_notice_is_not_sent_twice_nor_about_an_approval_that_moved_on(
     world, deputy, django_capture_on_commit_callbacks
 ):
-    from petitions import notify
+    from notices import events as notices
+    from notices import sender
+    from notices.models import Delivery, Status
 
     with django_capture_on_commit_callbacks(execute=True):
         petition = flow.awaiting_approval(world)
     submitted = petition.events.get(action="submit_for_approval")
-    assert notify.send_approval_notice(submitted.pk) == 0  # a retried task sends nothing more
+    sent = len(mail.outbox)
+    with django_capture_on_commit_callbacks(execute=True):
+        notices.on_event(submitted)  # a retried occasion writes and sends nothing more
+    assert len(mail.outbox) == sent
+    assert Notification.objects.filter(user=world.leader).count() == 1
+    # A notice still waiting when the approval moved to another leader is dropped, not sent.
+    Delivery.objects.filter(event=submitted, channel="email").update(status=Status.PENDING)
     reassign(world, petition, deputy)
-    # The first notice, delivered late, would name the wrong leader: it is dropped.
-    assert notify.send_approval_notice(submitted.pk) == 0
-    assert not Notification.objects.filter(user=deputy, event=submitted).exists()
-    assert notify.send_approval_notice(987654) == 0
+    sender.deliver_due()
+    assert Delivery.objects.get(event=submitted, channel="email").status == Status.SKIPPED
+    assert not [m for m in mail.outbox[sent:] if world.leader.email in m.to]
 
 
 def test_an_approval_decided_before_its_notice_went_out_is_not_announced(
     world, deputy, django_capture_on_commit_callbacks
 ):
-    from petitions import notify
+    from notices import sender
+    from notices.models import Delivery, Status
 
-    petition = flow.awaiting_approval(world)  # its notice is not sent: no on-commit run
+    petition = flow.awaiting_approval(world)  # its mail is not sent: no on-commit run
     workflow.approve(petition_id=petition.pk, actor=world.leader)
+    mail.outbox.clear()
+    sender.deliver_due()
     submitted = petition.events.get(action="submit_for_approval")
-    assert notify.send_approval_notice(submitted.pk) == 0
-    assert not Notification.objects.filter(user=world.leader).exists()
+    assert {d.status for d in Delivery.objects.filter(event=submitted, channel="email")} == {
+        Status.SKIPPED
+    }
+    assert not [m for m in mail.outbox if world.leader.email in m.to]
 
 
 def test_a_leader_without_an_address_gets_the_notice_in_the_application(

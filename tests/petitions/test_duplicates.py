@@ -78,7 +78,7 @@ def test_the_firm_visible_event_names_the_handling_unit_not_the_other_petition(w
 
 def test_the_firms_notice_and_mail_do_not_name_the_other_petition(world, merged):
     duplicate, original = merged
-    notices = Notification.objects.filter(petition=duplicate)
+    notices = Notification.objects.filter(petition=duplicate, event__action="mark_duplicate")
     assert {n.user for n in notices} == {world.firm_user, world.colleague}
     for notice in notices:
         assert_nothing_of(original, f"{notice.title} {notice.body}")

@@ -430,7 +430,7 @@ def test_a_petition_without_a_reply_cannot_be_rated(firm, world):
 def test_notices_are_listed_counted_in_the_menu_and_read_when_opened(
     firm, world, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True):  # notify.py runs after commit
+    with django_capture_on_commit_callbacks(execute=True):  # the notices go out after commit
         petition = flow.registered(world)
     notice = Notification.objects.get(user=world.firm_user)
     listing = firm.get(reverse("portal:notifications"))
