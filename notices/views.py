@@ -65,7 +65,9 @@ def mask(channel: str, address: str) -> str:
         if at and local:
             return f"{local[:1]}***@{domain}"
         return "***"
-    digits = address.removeprefix("+86") if channel == Channel.SMS else address
+    digits = "".join(ch for ch in address if ch.isdigit())
+    if len(digits) == 13 and digits.startswith("86"):  # +86 138 0013 8000
+        digits = digits[2:]
     if len(digits) >= 8:
         return f"{digits[:3]}****{digits[-4:]}"
     return "*" * len(digits)
@@ -216,43 +218,44 @@ def retry(request: HttpRequest, pk: int) -> HttpResponse:
 
 @dataclass(frozen=True)
 class Address:
-    channel: str
     label: object
     value: str
-    missing: str
-    note: str = ""
+    missing: str = ""
+    note: object = ""
 
 
-def _addresses(user: User) -> list[Address]:
-    """Where e-mail and SMS notices go, worked out as the outbox does (notices/outbox.py)."""
-    me = outbox.person(user)
-    via_firm = False
+def _addresses(user: User) -> tuple[list[Address], list[Address]]:
+    """Where this person's e-mail and SMS notices go, and for a firm account the firm's registered
+    contact that is told as well: both as the outbox works them out (notices/outbox.py)."""
+    me, registered = outbox.person(user), None
     if user.role == Role.ENTERPRISE and user.enterprise_id:
         for recipient in outbox.firm(user.enterprise):
-            if recipient.user is not None and recipient.user.pk == user.pk:
+            if recipient.user is None:
+                registered = recipient
+            elif recipient.user.pk == user.pk:
                 me = recipient
-        via_firm = True
-    own_phone = str(user.mobile or "")
-    return [
+    borrowed = _("the enterprise's registered contact")
+    own = [
         Address(
-            Channel.EMAIL,
             _("E-mail"),
             me.email,
             _("No e-mail address on record: ask your administrator to add it to your account."),
-            _("the enterprise's registered address")
-            if via_firm and me.email and not user.email
-            else "",
+            borrowed if me.email and not user.email else "",
         ),
         Address(
-            Channel.SMS,
             _("SMS"),
             me.phone,
             _("No mobile number on record: ask your administrator to add it to your account."),
-            _("the enterprise's registered number")
-            if via_firm and me.phone and not own_phone
-            else "",
+            borrowed if me.phone and not user.mobile else "",
         ),
     ]
+    firm = []
+    if registered is not None:
+        firm = [
+            Address(_("E-mail"), registered.email, _("None registered")),
+            Address(_("SMS"), registered.phone, _("None registered")),
+        ]
+    return own, firm
 
 
 @require_http_methods(["GET", "POST"])
@@ -260,6 +263,7 @@ def settings(request: HttpRequest) -> HttpResponse:
     user = request.user
     off = set(OptOut.objects.filter(user=user).values_list("kind", "channel"))
     form = SettingsForm(request.POST if request.method == "POST" else None, user=user, off=off)
+    own, firm = _addresses(user)
     if request.method == "POST":
         outcome = run_action(
             request,
@@ -278,7 +282,8 @@ def settings(request: HttpRequest) -> HttpResponse:
             "form": form,
             "rows": form.rows(),
             "channels": [(Channel.EMAIL, _("E-mail")), (Channel.SMS, _("SMS"))],
-            "addresses": _addresses(user),
+            "addresses": own,
+            "firm_addresses": firm,
             "optional": any(not kind.mandatory for kind in form.kinds),
         },
         status=200 if request.method == "GET" or form.is_valid() else 400,
