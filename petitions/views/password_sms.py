@@ -240,14 +240,6 @@ def too_many_from_address() -> str:
     return _("Too many code requests from this network. Nothing was sent; please try again later.")
 
 
-def _address_allowed(request: HttpRequest) -> bool:
-    # TEMPORARY until petitions/ratelimit.py has the "reset_code" rule (another helper adds it).
-    try:
-        return ratelimit.hit(request, "reset_code")
-    except ValueError:
-        return True
-
-
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def request_code(request: HttpRequest) -> HttpResponse:
@@ -256,7 +248,7 @@ def request_code(request: HttpRequest) -> HttpResponse:
     waiting = False
     if request.method == "POST":
         # Every attempt counts, like the sign-up, so the page cannot be used to probe numbers fast.
-        if not _address_allowed(request):
+        if not ratelimit.hit(request, "reset_code"):
             form.is_valid()
             form.add_error(None, too_many_from_address())
             status = 429
