@@ -481,10 +481,10 @@ def test_a_taken_login_name_keeps_the_code_for_the_next_try(world):
 def test_the_pending_page_phone_is_the_task_forces_then_the_jurisdictions(world):
     firm = pending_firm(world)
     assert verification.task_force_phone(firm) is None
-    OrgUnit.objects.filter(pk=world.city.pk).update(contact_phone="+867548888888")
-    assert verification.task_force_phone(firm).as_e164 == "+867548888888"
-    OrgUnit.objects.filter(pk=world.task_force_unit.pk).update(contact_phone="+867541234567")
-    assert verification.task_force_phone(firm).as_e164 == "+867541234567"
+    OrgUnit.objects.filter(pk=world.city.pk).update(contact_phone="+8675488888888")
+    assert verification.task_force_phone(firm).as_e164 == "+8675488888888"
+    OrgUnit.objects.filter(pk=world.task_force_unit.pk).update(contact_phone="+8675412345678")
+    assert verification.task_force_phone(firm).as_e164 == "+8675412345678"
 
 
 def test_the_queue_counts_every_tab_in_one_query_after_the_jurisdictions(world, django_assert_num_queries):
