@@ -17,9 +17,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
+from notices import tasks
 from notices.catalogue import KINDS, Kind
 from notices.models import Channel, Delivery, OptOut, Status
 from petitions.models import Enterprise, Notification, Petition, PetitionEvent, User
+from zqztc import queue
 
 SMS_CLIP = 60  # characters of free text (a reason, a note) carried in an SMS
 
@@ -160,9 +162,6 @@ def _tell(code, recipients, source, context, petition, event, link) -> list[int]
         )
     )
     if pending:
-        from notices import tasks  # the tasks import the sender, which imports this module
-        from zqztc import queue
-
         queue.on_commit(tasks.deliver, pending)
     return pending
 

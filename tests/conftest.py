@@ -39,6 +39,18 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _sms_outbox():
+    """Each test starts with an empty in-memory SMS outbox and backends built from its settings."""
+    from notices import sms
+    from notices.sms import locmem
+
+    locmem.outbox.clear()
+    sms.clear_cache()
+    yield
+    sms.clear_cache()
+
+
 @dataclass
 class World:
     """One city with a district; in each, the people of every role, and firms (docs/conventions.md C9: owner, member, outsider)."""

@@ -28,6 +28,7 @@ PRODUCTION_ENV = {
     "DEBUG": "0",
     "ALLOWED_HOSTS": "zqztc.example.gov.cn",
     "EMAIL_URL": "smtp+tls://zqztc:password@mail.example.gov.cn:587",
+    "SMS_URL": "https://sms.example.gov.cn/send?token=secret",
 }
 
 
@@ -159,3 +160,38 @@ def test_the_mail_check_by_backend(settings, debug, backend, expected):
     settings.EMAIL_BACKEND = backend
 
     assert [m.id for m in checks.mail_is_delivered()] == expected
+
+
+@pytest.mark.parametrize("sms_url", [None, "", "dummy://", "console://", "locmem://"])
+def test_deployment_checklist_refuses_sms_that_never_reaches_a_phone(sms_url):
+    result, output = deploy_check(SMS_URL=sms_url)
+
+    assert result.returncode != 0, output
+    assert "notices.E001" in output
+    assert "SMS_URL" in output  # the hint says what to set
+
+
+def test_deployment_checklist_refuses_an_sms_url_it_cannot_read():
+    result, output = deploy_check(SMS_URL="carrier-pigeon://coop")
+
+    assert result.returncode != 0, output
+    assert "notices.E002" in output
+    assert "unknown scheme" in output
+
+
+@pytest.mark.parametrize(
+    ("debug", "url", "expected"),
+    [
+        (False, "dummy://", ["notices.E001"]),
+        (False, "http://127.0.0.1:9/sms", []),
+        (False, "aliyun://id:secret@dysmsapi.aliyuncs.com?sign=x&template=SMS_1", []),
+        (False, "nonsense", ["notices.E002"]),
+        (True, "console://", []),
+    ],
+)
+def test_the_sms_check_by_url(settings, debug, url, expected):
+    from notices import checks as notice_checks
+
+    settings.DEBUG = debug
+    settings.SMS_URL = url
+    assert [m.id for m in notice_checks.sms_is_delivered()] == expected

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("petitions", "supervision", "meetings")
+APPS = ("petitions", "supervision", "meetings", "notices")
 
 # (module, imported module) → why it stays inside a function.
 ALLOWED_LOCAL_IMPORTS = {
