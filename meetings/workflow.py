@@ -18,6 +18,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +33,7 @@ from meetings.models import (
     TopicSource,
     TopicStatus,
 )
+from notices import outbox
 from petitions import access, limits, workdays
 from petitions import workflow as petitions_workflow
 from petitions import workflow_kit as kit
@@ -411,10 +413,20 @@ def send_back_catalogue(*, meeting_id: int, actor: User, note: str) -> Meeting:
 
 @transaction.atomic
 def issue_notice(*, meeting_id: int, actor: User) -> Meeting:
+    """印发会议通知; each invited firm is told in the same transaction (docs/notices.md)."""
     meeting = _lock(meeting_id)
     _require_staff(actor, meeting.jurisdiction)
     _fire(meeting, "issue_notice", at=timezone.now())
     meeting.save()
+    context = {"title": meeting.title, "date": f"{meeting.date:%Y-%m-%d}"}
+    for firm in meeting.firms.prefetch_related("accounts"):
+        outbox.tell(
+            "firm.meeting_invitation",
+            outbox.firm(firm),
+            source=f"meeting:{meeting.pk}:notice:e{firm.pk}",
+            context=context,
+            link=reverse("meetings:portal_meetings"),
+        )
     return meeting
 
 

@@ -8,7 +8,15 @@ import time_machine
 from django.core.exceptions import PermissionDenied
 
 from meetings import agenda, workflow
-from meetings.models import AgendaRule, MeetingKind, MeetingState, Outcome, TopicSource, TopicStatus
+from meetings.models import (
+    AgendaRule,
+    Meeting,
+    MeetingKind,
+    MeetingState,
+    Outcome,
+    TopicSource,
+    TopicStatus,
+)
 from petitions import workflow as pw
 from petitions.exceptions import WorkflowError
 from petitions.models import Channel, Deadline, Petition, PetitionType, Rating, State, Step
@@ -357,3 +365,24 @@ def test_an_invited_firm_evaluates_a_held_meeting_once(world):
             person_in_charge="王",
             phone="1",
         )
+
+
+def test_issuing_the_notice_invites_each_firm_once(world, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from notices.models import Delivery
+    from petitions.models import Notification
+
+    meeting = plan(world)
+    meeting.firms.add(world.firm)
+    Meeting.objects.filter(pk=meeting.pk).update(state=MeetingState.APPROVED)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.issue_notice(meeting_id=meeting.pk, actor=world.staff)
+    invited = Notification.objects.filter(kind="firm.meeting_invitation")
+    assert {n.user for n in invited} == {world.firm_user, world.colleague}
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        {world.firm.email, world.firm_user.email, world.colleague.email}
+    )
+    assert Delivery.objects.filter(kind="firm.meeting_invitation", channel="sms").exists()
+    assert not Delivery.objects.filter(enterprise=world.other_firm).exists()
