@@ -27,13 +27,17 @@ class Kind:
     channels: tuple[str, ...]
     mandatory: bool
     sms: object  # a lazy gettext string formatted with the notice's context
+    # Carries a code: its text is erased from the delivery row once the row is settled.
+    secret: bool = False
 
 
 KINDS: dict[str, Kind] = {}
 
 
-def _kind(code: str, audience: str, label: object, channels, sms: object, mandatory=False) -> None:
-    KINDS[code] = Kind(code, audience, label, tuple(channels), mandatory, sms)
+def _kind(
+    code: str, audience: str, label: object, channels, sms: object, mandatory=False, secret=False
+) -> None:
+    KINDS[code] = Kind(code, audience, label, tuple(channels), mandatory, sms, secret)
 
 
 # --- firms: each step of their petition (docs/rules.md §10) -------------------------------------
@@ -154,6 +158,7 @@ _kind(
     (Channel.EMAIL, Channel.SMS),
     _("%(name)s is invited to the enterprise portal; activation code %(code)s."),
     mandatory=True,
+    secret=True,
 )
 _kind(
     "account.code",
@@ -162,6 +167,7 @@ _kind(
     (Channel.SMS,),
     _("Your verification code is %(code)s, valid for %(minutes)s minutes."),
     mandatory=True,
+    secret=True,
 )
 
 # --- handling units ---------------------------------------------------------------------------

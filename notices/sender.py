@@ -25,6 +25,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from notices import sms
+from notices.catalogue import KINDS
 from notices.models import Channel, Delivery, Status
 from notices.sms.base import SmsPermanentError, SmsTemporaryError
 from petitions.models import State
@@ -58,6 +59,12 @@ def claim(*, ids: list[int] | None = None, limit: int = BATCH, now: datetime | N
     return list(Delivery.objects.filter(pk__in=picked).select_related("petition").order_by("pk"))
 
 
+def _settled(row: Delivery) -> dict:
+    """A code is kept only until its message is settled: the log then shows that it went, not the code."""
+    kind = KINDS.get(row.kind)
+    return {"body": "", "subject": row.subject} if kind is not None and kind.secret else {}
+
+
 def _sent(row: Delivery, ref: str = "") -> None:
     Delivery.objects.filter(pk=row.pk, status=Status.SENDING).update(
         status=Status.SENT,
@@ -65,6 +72,7 @@ def _sent(row: Delivery, ref: str = "") -> None:
         lease_until=None,
         provider_ref=(ref or "")[:100],
         reason="",
+        **_settled(row),
     )
 
 
@@ -75,6 +83,7 @@ def _failed(row: Delivery, reason: str, *, permanent: bool) -> None:
         next_attempt_at=timezone.now() + backoff(row.attempts),
         lease_until=None,
         reason=reason[:300],
+        **(_settled(row) if give_up else {}),
     )
     log.warning(
         "delivery %s failed (%s, attempt %d): %s", row.key, row.channel, row.attempts, reason
@@ -83,7 +92,7 @@ def _failed(row: Delivery, reason: str, *, permanent: bool) -> None:
 
 def _skipped(row: Delivery, reason: str) -> None:
     Delivery.objects.filter(pk=row.pk, status=Status.SENDING).update(
-        status=Status.SKIPPED, lease_until=None, reason=reason
+        status=Status.SKIPPED, lease_until=None, reason=reason, **_settled(row)
     )
 
 

@@ -19,6 +19,7 @@ SOURCES = [
     "petitions",
     "supervision",
     "meetings",
+    "notices",
     "templates",
     "locale",
     "pyproject.toml",

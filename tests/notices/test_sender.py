@@ -243,3 +243,21 @@ def test_two_workers_at_once_send_each_notice_once(world, gateway):
         sender.deliver_due()
     assert len(gateway.received) == expected
     assert set(gateway.keys().values()) == {1}
+
+
+def test_a_code_is_erased_from_the_log_once_its_message_went(world, gateway):
+    world.firm_user.mobile = "+8613900139000"
+    world.firm_user.save(update_fields=["mobile"])
+    outbox.tell(
+        "account.code",
+        [outbox.person(world.firm_user)],
+        source="code:test",
+        context={"code": "654321", "minutes": "10"},
+    )
+    row = Delivery.objects.get(key__startswith="code:test:")
+    assert "654321" in row.body  # the worker needs it until the gateway took it
+    sender.deliver_due()
+    row.refresh_from_db()
+    assert row.status == Status.SENT
+    assert row.body == ""
+    assert "654321" in gateway.received[0].text
