@@ -194,7 +194,7 @@ def deliveries(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def retry(request: HttpRequest, pk: int) -> HttpResponse:
-    """ "Send again now" on a failed delivery: the task force of the petition's jurisdiction only."""
+    """The "send again now" button of a failed delivery: the jurisdiction's task force only."""
     user = request.user
     if not (user.has_role(Role.TASK_FORCE) and user.unit_id):
         raise PermissionDenied(_("Only the task force may send a notice again."))
