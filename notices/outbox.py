@@ -89,7 +89,7 @@ def _opted_out(recipients: list[Recipient], kind: Kind) -> set[tuple[int | None,
     users = [r.user for r in recipients if r.user is not None]
     if kind.mandatory or not users:
         return set()
-    off = set(
+    off: set[tuple[int | None, str]] = set(
         OptOut.objects.filter(user__in=users, kind=kind.code).values_list("user_id", "channel")
     )
     for channel in (Channel.EMAIL, Channel.SMS):
@@ -123,7 +123,15 @@ def tell(
         return _tell(code, list(recipients), source, context, petition, event, link)
 
 
-def _tell(code, recipients, source, context, petition, event, link) -> list[int]:
+def _tell(
+    code: str,
+    recipients: list[Recipient],
+    source: str,
+    context: dict,
+    petition: Petition | None,
+    event: PetitionEvent | None,
+    link: str,
+) -> list[int]:
     kind = KINDS[code]
     context = {"link": link, **context}
     subject, body, sms = _render(kind, context)
@@ -166,12 +174,22 @@ def _tell(code, recipients, source, context, petition, event, link) -> list[int]
     return pending
 
 
-def _row(kind, channel, recipient, off, subject, body, sms, seen, with_accounts) -> Delivery | None:
+def _row(
+    kind: Kind,
+    channel: str,
+    recipient: Recipient,
+    off: set[tuple[int | None, str]],
+    subject: str,
+    body: str,
+    sms: str,
+    seen: set[tuple[str, str]],
+    with_accounts: bool,
+) -> Delivery | None:
     """One delivery row, its key holding only the recipient part for now; None when there is
     nothing to record (a duplicate address, or no portal inbox / no address of a firm that has
     accounts to tell)."""
     user = recipient.user
-    address = {Channel.EMAIL: recipient.email, Channel.SMS: recipient.phone}.get(channel, "")
+    address = {"email": recipient.email, "sms": recipient.phone}.get(channel, "")
     row = Delivery(
         kind=kind.code,
         channel=channel,
@@ -194,7 +212,7 @@ def _row(kind, channel, recipient, off, subject, body, sms, seen, with_accounts)
         if user is None and with_accounts:
             return None  # the firm has accounts; their own addresses are in the log
         row.key, row.status = (
-            f"u{user.pk}" if user else f"e{recipient.enterprise.pk}",
+            f"u{user.pk}" if user else f"e{getattr(recipient.enterprise, 'pk', 0)}",
             Status.SKIPPED,
         )
         row.reason = (
@@ -224,7 +242,7 @@ def _inapp(kind: Kind, rows: list[Delivery], title: str, text: str, link: str) -
     Notification.objects.bulk_create(
         (
             Notification(
-                user_id=row.user_id,
+                user_id=row.user_id or 0,  # in-app rows always have a person
                 petition_id=row.petition_id,
                 event_id=row.event_id,
                 kind=kind.code,

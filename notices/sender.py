@@ -42,7 +42,9 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
-def claim(*, ids: list[int] | None = None, limit: int = BATCH, now: datetime | None = None):
+def claim(
+    *, ids: list[int] | None = None, limit: int = BATCH, now: datetime | None = None
+) -> list[Delivery]:
     """Take up to `limit` due deliveries for this worker; nobody else gets them until the lease ends."""
     now = now or timezone.now()
     due = Q(status=Status.PENDING, next_attempt_at__lte=now) | Q(
