@@ -22,6 +22,7 @@ ALLOWED_LOCAL_IMPORTS = {
     # App-registry timing: system checks and admin widgets are installed once the apps are ready.
     ("petitions.apps", "petitions"): "AppConfig.ready()",
     ("petitions.apps", "zqztc"): "AppConfig.ready()",
+    ("notices.apps", "notices"): "AppConfig.ready()",
     # Slow to import (~1 s) and only the document views need it.
     ("petitions.pdf", "weasyprint"): "heavy optional import",
     ("petitions.pdf", "weasyprint.urls"): "heavy optional import",

@@ -575,3 +575,14 @@ def test_a_superuser_sends_failed_notices_again_from_the_admin(
 )
 def test_addresses_are_masked(channel, address, shown):
     assert mask(channel, address) == shown
+
+
+def test_the_handler_page_links_the_log_for_the_lead_unit_not_a_co_handler(world, client):
+    petition = flow.assigned(world, co_units=[world.other_dept])
+    log = log_url(petition)
+    client.force_login(world.handler)
+    assert log in client.get(reverse("handler:petition", args=[petition.pk])).content.decode()
+    client.force_login(world.other_handler)
+    page = client.get(reverse("handler:petition", args=[petition.pk]))
+    assert page.status_code == 200
+    assert log not in page.content.decode()
