@@ -84,8 +84,8 @@ def _lock_in_scope(enterprise_id: int, actor: User) -> Enterprise:
 
 
 def _save(firm: Enterprise, actor: User | None, fields: Iterable[str]) -> None:
-    # The actor is the history's author even outside a request (docs/architecture.md §5).
-    firm._history_user = actor
+    # The actor is the history's author even outside a request (petitions/history.py).
+    firm._history_user = actor  # type: ignore[attr-defined]  # simple-history reads it
     firm.save(update_fields=list(fields))
 
 

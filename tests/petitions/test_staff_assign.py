@@ -310,9 +310,10 @@ def test_the_start_page_counts_in_one_query(staff_client, world, django_assert_n
     flow.returned(world)
     flow.replied(world)
     # 1 session · 2 user · 3 unit · 4 parent · 5–6 jurisdictions · 7 every count of petitions
-    # (one aggregate) · 8 pending extension requests · 9–11 the quarterly meeting warning
-    # (jurisdictions under the unit, meetings held this quarter, meetings planned)
-    with django_assert_num_queries(11):
+    # (one aggregate) · 8 pending extension requests · 9–10 jurisdictions and 11 the count of the
+    # firms to verify · 12–14 the quarterly meeting warning (jurisdictions under the unit, meetings
+    # held this quarter, meetings planned)
+    with django_assert_num_queries(14):
         response = staff_client.get(reverse("staff:home"))
     counts = response.context["counts"]
     assert (counts["registered"], counts["returned"], counts["replied"]) == (1, 1, 1)
