@@ -58,13 +58,31 @@ class SupervisionPolicy(models.Model):
 
 
 class JobRun(models.Model):
-    """One run of a periodic job for one period; the unique key makes a second run a no-op."""
+    """What one periodic job did for one period: started, finished, counts, late or not.
+
+    A record, not a gate: the work itself is claimed per recipient (`Reminder`), so a run that died
+    midway is finished by the next one, and a period missed while the scheduler was down is marked
+    as covered by a later run (docs/jobs.md, "Digests and reminders")."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Started, not finished")
+        FINISHED = "finished", _("Finished")
+        MISSED = "missed", _("Missed on its day")
 
     job = models.CharField(_("job"), max_length=40)
     period = models.CharField(
         _("period"), max_length=20, help_text=_("E.g. 2026-11-25 or 2026-11.")
     )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.RUNNING
+    )
+    late = models.BooleanField(
+        _("sent late"),
+        default=False,
+        help_text=_("Sent after its day, or covering days whose run was missed."),
+    )
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     result = models.JSONField(_("result"), default=dict, blank=True)
 
     class Meta:
@@ -223,7 +241,8 @@ class KeyFollowUp(models.Model):
 
 
 class Reminder(models.Model):
-    """One digest to one person for one day and kind; the unique key keeps a rerun from sending twice."""
+    """One digest to one person for one day and kind, claimed in the transaction that writes its
+    notice (notices.outbox.tell); the unique key keeps a rerun or a second run from telling twice."""
 
     class Kind(models.TextChoices):
         DAILY = "daily", _("Daily deadline digest")

@@ -2,29 +2,37 @@
 
 Daily, on working days: what is due tomorrow (the next working day), due today, and overdue, for each
 handling unit and each task force. Thursdays: every unresolved petition whose lead unit has not yet
-reported progress for this week. Each job records its run per period (`JobRun`) and each digest per
-person and day (`Reminder`), so a second run sends nothing.
+reported progress for this week.
+
+Each person's digest is claimed (`Reminder`, unique per person, kind and day) and written as a notice
+(`notices.outbox.tell`) in one transaction, so a run that dies midway is finished by the next run and
+nobody is told twice. `JobRun` records each run (started, finished, counts, late or not); it is not a
+gate. A day missed while the scheduler was down is recorded as missed and covered by the next digest,
+which says it is late (补发) rather than sending a pile of stale ones (docs/jobs.md, "Digests and reminders").
 """
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from notices import outbox
 from petitions import workdays
 from petitions.models import (
     HANDLING_STATES,
     OPEN_STATES,
-    Notification,
     Petition,
     ProgressReport,
     Role,
@@ -33,6 +41,12 @@ from petitions.models import (
     User,
 )
 from supervision.models import JobRun, Reminder
+
+log = logging.getLogger(__name__)
+
+DAILY_JOB = "daily_digest"
+THURSDAY_JOB = "thursday_progress"
+WEEK_OVER = "week_over_when_noticed_on"
 
 # Steps the task force owes; the others are owed by the unit the petition is with.
 TASK_FORCE_STEPS = (Step.TRIAGE, Step.ISSUE_LETTER, Step.REVISIT)
@@ -48,32 +62,194 @@ class Digest:
         return len(self.overdue) + len(self.today) + len(self.tomorrow)
 
 
-def _claim(job: str, period: str, result: dict | None = None) -> JobRun | None:
-    try:
-        with transaction.atomic():
-            return JobRun.objects.create(job=job, period=period, result=result or {})
-    except IntegrityError:
-        return None
+@dataclass
+class Group:
+    """One digest's content for everybody of one unit or task force."""
+
+    owner: str  # "unit5" or "tf3": names the digest of a group with nobody in it
+    code: str  # the notice kind (notices/catalogue.py)
+    people: list[User]
+    count: int
+    context: dict  # for the notice; the late note and date stamp are added per person
+    link: str
 
 
-def _deliver(
-    user: User, kind: str, on: date, subject: str, template: str, context: dict, count: int
-) -> bool:
-    """Record and send one digest; False if this person already had it for this day."""
+@dataclass
+class Tally:
+    told: int = 0
+    already: int = 0
+    nobody: int = 0
+    failed: int = 0
+
+
+# --- one person ------------------------------------------------------------------------------------
+
+
+def tell_one(*, user: User, kind: str, day: date, group: Group, context: dict) -> bool:
+    """Claim this person's digest for the day and write its notice, in one transaction.
+
+    False when they already had it (a concurrent run claimed it first). The delivery keys carry the
+    person and the day, so even a second write of the notice would be a no-op (notices/outbox.py).
+    """
     try:
         with transaction.atomic():
-            reminder = Reminder.objects.create(
-                user=user, kind=kind, on_date=on, petition_count=count
+            Reminder.objects.create(
+                user=user,
+                kind=kind,
+                on_date=day,
+                petition_count=group.count,
+                sent_at=timezone.now(),
             )
-            Notification.objects.create(user=user, kind=f"reminder:{kind}", title=subject, body="")
+            outbox.tell(
+                group.code,
+                [outbox.person(user)],
+                source=f"digest:{kind}:{day:%Y-%m-%d}:u{user.pk}",
+                context=context,
+                link=group.link,
+            )
     except IntegrityError:
         return False
-    if user.email:
-        with translation.override(settings.LANGUAGE_CODE):
-            body = render_to_string(template, {**context, "user": user})
-        send_mail(subject, body, None, [user.email])
-    Reminder.objects.filter(pk=reminder.pk).update(sent_at=timezone.now())
     return True
+
+
+def _tell_nobody(kind: str, day: date, group: Group) -> None:
+    """A group with no active account: one skipped delivery records that nobody could be told."""
+    with transaction.atomic():
+        outbox.tell(
+            group.code,
+            [],
+            source=f"digest:{kind}:{day:%Y-%m-%d}:{group.owner}",
+            context=_personal(group.context, day, [], late=False),
+            link=group.link,
+        )
+
+
+def _tell_all(
+    kind: str, day: date, groups: Iterable[Group], late_days: dict[int, list[date]], late: bool
+) -> Tally:
+    """Each group's people who have not had their digest for `day` yet, one transaction each.
+
+    A failure for one person (a template, an address) is logged and leaves the run unfinished, so
+    the next run tries again; a database error stops the run (the task retries, docs/jobs.md).
+    """
+    tally = Tally()
+    told_before = set(
+        Reminder.objects.filter(kind=kind, on_date=day).values_list("user_id", flat=True)
+    )
+    for group in groups:
+        if not group.people:
+            _tell_nobody(kind, day, group)
+            tally.nobody += 1
+            continue
+        for user in group.people:
+            if user.pk in told_before:
+                tally.already += 1
+                continue
+            context = _personal(group.context, day, late_days.get(user.pk, []), late)
+            try:
+                told = tell_one(user=user, kind=kind, day=day, group=group, context=context)
+            except DatabaseError:
+                raise
+            except Exception:
+                log.exception("%s digest for %s to user %s failed", kind, day, user.pk)
+                tally.failed += 1
+                continue
+            if told:
+                tally.told += 1
+            else:
+                tally.already += 1
+    return tally
+
+
+def _personal(context: dict, day: date, missed: list[date], late: bool) -> dict:
+    """The date stamp of the SMS and e-mail, marked 补发 when late, and a note saying why."""
+    with translation.override(settings.LANGUAGE_CODE):
+        stamp = f"{day:%Y-%m-%d}"
+        note = ""
+        if missed:
+            days = "、".join(f"{d:%Y-%m-%d}" for d in missed)
+            note = ngettext(
+                "Sent late: the digest of %(days)s was not sent on its day; this one covers it.",
+                "Sent late: the digests of %(days)s were not sent on their days; this one covers them.",
+                len(missed),
+            ) % {"days": days}
+        elif late:
+            note = _("Sent late: this reminder was due on %(date)s.") % {"date": context["due"]}
+        if note:
+            stamp = _("%(date)s (sent late)") % {"date": stamp}
+    # The stamp opens the SMS, the in-app notice and the e-mail (notices/catalogue.py).
+    return {**context, "date": stamp, "full_note": note}
+
+
+# --- the run record ------------------------------------------------------------------------------
+
+
+def _open_run(job: str, period: str) -> tuple[JobRun, bool]:
+    """This period's record, created by the first run; (run, resumed)."""
+    run, created = JobRun.objects.get_or_create(job=job, period=period)
+    return run, not created
+
+
+def _record_missed(job: str, periods: list[date], on: date, why: str) -> None:
+    """Periods without a finished run, now covered (or, for a past week, dropped) by the run of `on`."""
+    for period in periods:
+        run, created = JobRun.objects.get_or_create(
+            job=job,
+            period=period.isoformat(),
+            defaults={"status": JobRun.Status.MISSED, "result": {why: on.isoformat()}},
+        )
+        if not created and run.status == JobRun.Status.RUNNING:
+            run.status = JobRun.Status.MISSED
+            run.result = {**run.result, why: on.isoformat()}
+            run.save(update_fields=["status", "result"])
+
+
+def _previous(job: str, period: str) -> JobRun | None:
+    """The latest run recorded before `period` (ISO dates sort as text)."""
+    return JobRun.objects.filter(job=job, period__lt=period).order_by("-period").first()
+
+
+def _finish(
+    run: JobRun, tally: Tally, *, kind: str, day: date, resumed: bool, late: bool, extra: dict
+) -> dict:
+    run.late = run.late or late
+    totals = {
+        # Counted, not added up: a run that died never recorded what it had done.
+        "told": Reminder.objects.filter(kind=kind, on_date=day).count(),
+        "nobody": tally.nobody,
+        "failed": tally.failed,
+    }
+    if resumed:
+        run.result.setdefault("resumed_at", []).append(timezone.now().isoformat())
+    run.result = {**run.result, **extra, **totals}
+    if tally.failed == 0:
+        run.status = JobRun.Status.FINISHED
+        run.finished_at = timezone.now()
+    run.save(update_fields=["late", "result", "status", "finished_at"])
+    return {
+        "period": run.period,
+        "told": tally.told,
+        "already": tally.already,
+        "nobody": tally.nobody,
+        "failed": tally.failed,
+        "resumed": resumed,
+        "late": run.late,
+        "finished": run.status == JobRun.Status.FINISHED,
+        **extra,
+    }
+
+
+def _done(run: JobRun) -> dict | None:
+    if run.status == JobRun.Status.FINISHED:
+        return {"skipped": "already ran"}
+    if run.status == JobRun.Status.MISSED:
+        if "covered_by" in run.result:
+            return {"skipped": f"missed; covered by the digest of {run.result['covered_by']}"}
+        return {"skipped": f"missed; that week was over on {run.result.get(WEEK_OVER, '?')}"}
+    return None
+
+
+# --- the daily digest ----------------------------------------------------------------------------
 
 
 def _owner_key(petition: Petition) -> tuple[str, int]:
@@ -121,47 +297,104 @@ def _recipients(key: tuple[str, int]) -> list[User]:
     kind, unit_id = key
     if kind == "tf":
         # The task force of the jurisdiction (its unit sits directly under it).
-        return list(
-            User.objects.filter(is_active=True, role=Role.TASK_FORCE, unit__parent_id=unit_id)
+        people = User.objects.filter(is_active=True, role=Role.TASK_FORCE, unit__parent_id=unit_id)
+    else:
+        people = User.objects.filter(is_active=True, role=Role.HANDLER, unit_id=unit_id)
+    return list(people.order_by("pk"))
+
+
+def _daily_groups(on: date) -> list[Group]:
+    groups = []
+    for key, digest in sorted(collect_due(on).items()):
+        with translation.override(settings.LANGUAGE_CODE):
+            body = render_to_string("emails/daily_digest.txt", {"digest": digest, "on": on}).strip()
+        task_force = key[0] == "tf"
+        groups.append(
+            Group(
+                owner=f"{key[0]}{key[1]}",
+                code="tf.due" if task_force else "unit.due",
+                people=_recipients(key),
+                count=len(digest),
+                context={
+                    "overdue": len(digest.overdue),
+                    "today": len(digest.today),
+                    "tomorrow": len(digest.tomorrow),
+                    "body": body,
+                },
+                link=reverse("staff:home" if task_force else "handler:inbox"),
+            )
         )
-    return list(User.objects.filter(is_active=True, role=Role.HANDLER, unit_id=unit_id))
+    return groups
+
+
+def missed_days(on: date) -> list[date]:
+    """Working days before `on` whose digest did not go out to everyone: those after the last
+    recorded run, and that run's own day if it never finished. None before the first run ever."""
+    previous = _previous(DAILY_JOB, on.isoformat())
+    if previous is None:
+        return []
+    last = date.fromisoformat(previous.period)
+    days = list(workdays.working_days(last + timedelta(days=1), on - timedelta(days=1)))
+    if previous.status == JobRun.Status.RUNNING:
+        days.insert(0, last)
+    return days
 
 
 def send_daily_digests(on: date) -> dict:
-    """The daily digest; does nothing on rest days (the next working day's digest covers them)."""
+    """The daily digest of `on`; does nothing on rest days (the next working day's digest covers them).
+
+    Safe to run any number of times a day: the first run sends, a run after a crash sends to those
+    not told yet, a run after a finished one sends nothing. Days missed before it are covered by
+    this digest, marked late for whoever did not get theirs (docs/jobs.md, "Digests and reminders").
+    """
     if not workdays.is_working_day(on):
         return {"skipped": "rest day"}
-    run = _claim("daily_digest", on.isoformat())
-    if run is None:
-        return {"skipped": "already ran"}
-    sent = 0
-    for key, digest in collect_due(on).items():
-        subject = _digest_subject(on, digest)
-        for user in _recipients(key):
-            sent += _deliver(
-                user,
-                Reminder.Kind.DAILY,
-                on,
-                subject,
-                "emails/daily_digest.txt",
-                {"digest": digest, "on": on},
-                len(digest),
-            )
-    run.result = {"digests": sent}
-    run.save(update_fields=["result"])
-    return run.result
+    period = on.isoformat()
+    existing = JobRun.objects.filter(job=DAILY_JOB, period=period).first()
+    if existing is not None and (skipped := _done(existing)):
+        return skipped
+    later = JobRun.objects.filter(job=DAILY_JOB, period__gt=period, status=JobRun.Status.FINISHED)
+    if existing is None and later.exists():
+        return {"skipped": "a later day's digest has gone out"}
+    missed = missed_days(on)
+    run, resumed = _open_run(DAILY_JOB, period)
+    if skipped := _done(run):  # finished by a concurrent run meanwhile
+        return skipped
+    _record_missed(DAILY_JOB, missed, on, "covered_by")
+    covers = sorted({*run.result.get("covers", []), *(d.isoformat() for d in missed)})
+    covered = [date.fromisoformat(d) for d in covers]
+    late_days = _late_days(Reminder.Kind.DAILY, covered)
+    groups = _daily_groups(on)
+    # Everyone is a recipient whose digest for a covered day did not go out.
+    people = {u.pk for g in groups for u in g.people}
+    late_for = {pk: [d for d in covered if d not in late_days.get(pk, set())] for pk in people}
+    tally = _tell_all(
+        Reminder.Kind.DAILY, on, groups, {k: v for k, v in late_for.items() if v}, late=False
+    )
+    extra = {"covers": covers} if covers else {}
+    return _finish(
+        run,
+        tally,
+        kind=Reminder.Kind.DAILY,
+        day=on,
+        resumed=resumed,
+        late=bool(covers),
+        extra=extra,
+    )
 
 
-def _digest_subject(on: date, digest: Digest) -> str:
-    with translation.override(settings.LANGUAGE_CODE):
-        return _(
-            "[ZQZTC] %(date)s: %(overdue)d overdue, %(today)d due today, %(tomorrow)d due next"
-        ) % {
-            "date": f"{on:%Y-%m-%d}",
-            "overdue": len(digest.overdue),
-            "today": len(digest.today),
-            "tomorrow": len(digest.tomorrow),
-        }
+def _late_days(kind: str, days: list[date]) -> dict[int, set[date]]:
+    """For each person, the covered days whose digest they did get (one query)."""
+    had: dict[int, set[date]] = defaultdict(set)
+    if days:
+        for user_id, day in Reminder.objects.filter(kind=kind, on_date__in=days).values_list(
+            "user_id", "on_date"
+        ):
+            had[user_id].add(day)
+    return had
+
+
+# --- the Thursday progress reminder --------------------------------------------------------------
 
 
 def progress_day(thursday: date) -> date:
@@ -183,36 +416,81 @@ def missing_progress(thursday: date):
     )
 
 
-def send_progress_reminders(on: date) -> dict:
-    """On the week's Thursday (or the next working day, or later that week to catch up)."""
-    thursday = workdays.thursday_on_or_before(on)
-    if on < progress_day(thursday):
-        return {"skipped": "not yet"}
-    if (on - thursday).days >= 4:
-        return {"skipped": "that week is over"}  # a catch-up never nags about a past week
-    run = _claim("thursday_progress", thursday.isoformat())
-    if run is None:
-        return {"skipped": "already ran"}
+def missed_weeks(thursday: date) -> list[date]:
+    """Thursdays before this one whose reminder did not go out to everyone; that week is over, so
+    they are only recorded (docs/decisions.md D23)."""
+    previous = _previous(THURSDAY_JOB, thursday.isoformat())
+    if previous is None:
+        return []
+    last = date.fromisoformat(previous.period)
+    weeks = []
+    week = last + timedelta(days=7)
+    while week < thursday:
+        weeks.append(week)
+        week += timedelta(days=7)
+    if previous.status == JobRun.Status.RUNNING:
+        weeks.insert(0, last)
+    return weeks
+
+
+def _progress_groups(thursday: date, due: date) -> list[Group]:
     by_unit: dict[int, list[Petition]] = defaultdict(list)
     for petition in missing_progress(workdays.reporting_thursday(thursday)):
         by_unit[petition.lead_unit_id].append(petition)
-    sent = 0
-    for unit_id, petitions in by_unit.items():
+    groups = []
+    for unit_id, petitions in sorted(by_unit.items()):
         with translation.override(settings.LANGUAGE_CODE):
-            subject = _("[ZQZTC] Progress reports due on %(date)s: %(n)d petitions") % {
-                "date": f"{thursday:%Y-%m-%d}",
-                "n": len(petitions),
-            }
-        for user in _recipients(("unit", unit_id)):
-            sent += _deliver(
-                user,
-                Reminder.Kind.THURSDAY,
-                thursday,
-                subject,
-                "emails/progress_reminder.txt",
-                {"petitions": petitions, "thursday": thursday},
-                len(petitions),
+            body = render_to_string(
+                "emails/progress_reminder.txt", {"petitions": petitions, "thursday": thursday}
+            ).strip()
+        groups.append(
+            Group(
+                owner=f"unit{unit_id}",
+                code="unit.progress_due",
+                people=_recipients(("unit", unit_id)),
+                count=len(petitions),
+                context={"n": len(petitions), "body": body, "due": f"{due:%Y-%m-%d}"},
+                link=reverse("handler:inbox"),
             )
-    run.result = {"units": len(by_unit), "reminders": sent}
-    run.save(update_fields=["result"])
-    return run.result
+        )
+    return groups
+
+
+def send_progress_reminders(on: date) -> dict:
+    """On the week's Thursday (or the next working day, or later that week to catch up, marked
+    late); never for a past week (docs/decisions.md D23). Resumes a run that died, like the digest."""
+    thursday = workdays.thursday_on_or_before(on)
+    due = progress_day(thursday)
+    if on < due:
+        return {"skipped": "not yet"}
+    if (on - thursday).days >= 4:
+        return {"skipped": "that week is over"}  # a catch-up never nags about a past week
+    period = thursday.isoformat()
+    existing = JobRun.objects.filter(job=THURSDAY_JOB, period=period).first()
+    if existing is not None and (skipped := _done(existing)):
+        return skipped
+    later = JobRun.objects.filter(
+        job=THURSDAY_JOB, period__gt=period, status=JobRun.Status.FINISHED
+    )
+    if existing is None and later.exists():
+        return {"skipped": "a later week's reminder has gone out"}
+    missed = missed_weeks(thursday)
+    run, resumed = _open_run(THURSDAY_JOB, period)
+    if skipped := _done(run):
+        return skipped
+    _record_missed(THURSDAY_JOB, missed, on, WEEK_OVER)
+    late = on > due
+    groups = _progress_groups(thursday, due)
+    tally = _tell_all(Reminder.Kind.THURSDAY, thursday, groups, {}, late=late)
+    extra = {"units": len(groups)}
+    if missed:
+        extra["missed_weeks"] = [w.isoformat() for w in missed]
+    return _finish(
+        run,
+        tally,
+        kind=Reminder.Kind.THURSDAY,
+        day=thursday,
+        resumed=resumed,
+        late=late,
+        extra=extra,
+    )
