@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from petitions.views import password_sms
+from petitions.views import password_sms, profile
 from petitions.views.files import attachment
 from petitions.views.home import home
 from zqztc import forms
@@ -34,6 +34,10 @@ account_urls = [
     ),
     path("password_reset/sms/", password_sms.request_code, name="password_reset_sms"),
     path("password_reset/sms/code/", password_sms.reset_with_code, name="password_reset_sms_code"),
+    path("profile/", profile.profile, name="profile"),
+    path("profile/email/", profile.save_email, name="profile_email"),
+    path("profile/mobile/", profile.ask_mobile_code, name="profile_mobile"),
+    path("profile/mobile/code/", profile.enter_mobile_code, name="profile_mobile_confirm"),
     path("", include("django.contrib.auth.urls")),
 ]
 
