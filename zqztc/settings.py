@@ -186,6 +186,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Celery: eager by default so `make run` needs no broker; production sets a Redis broker.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=env.str("REDIS_URL", default="memory://"))
 CELERY_RESULT_BACKEND = None
+# No results kept, so beat needs no "celery.backend_cleanup" entry of its own to expire them.
+CELERY_RESULT_EXPIRES = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
@@ -198,16 +200,22 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "interval_max": 0.5,
     "socket_connect_timeout": 2,
 }
-# Daily jobs run every working morning; the sweep task runs daily and acts on the 25th or the next
-# working day, and catches up after an outage (each job claims its period once, docs/conventions.md C7).
+# The default beat schedule. Beat reads the schedule from the database (django-celery-beat,
+# CELERY_BEAT_SCHEDULER below): on every start it writes these entries into its PeriodicTask table
+# by name, so the admin lists them next to any added there; an entry disabled in the admin stays
+# disabled, but its timing is reset to this dict at each start (docs/jobs.md, "Beat's schedule").
+# Every job is safe to run any number of times (docs/conventions.md C7): the reminder jobs run
+# hourly through the working day so that a run missed or killed is resumed the same day, each run
+# after a finished one a no-op (docs/jobs.md, "Digests and reminders"); the sweep acts on the 25th
+# or the next working day and catches up on any later day of the month.
 CELERY_BEAT_SCHEDULE = {
     "daily-reminders": {
         "task": "supervision.tasks.daily_reminders",
-        "schedule": crontab(hour=8, minute=0),
+        "schedule": crontab(hour="8-18", minute=0),
     },
     "thursday-progress": {
         "task": "supervision.tasks.thursday_progress",
-        "schedule": crontab(hour=9, minute=0),
+        "schedule": crontab(hour="9-18", minute=0),
     },
     "monthly-sweep": {
         "task": "supervision.tasks.monthly_sweep",
@@ -224,6 +232,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=17),
     },
 }
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 # django-axes: lock an account+IP after repeated failed logins.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
