@@ -1,4 +1,8 @@
-"""Thin Celery tasks for the beat schedule (docs/conventions.md C7); each has a management command that runs it by hand."""
+"""Thin Celery tasks for the beat schedule (docs/conventions.md C7); each has a management command that runs it by hand.
+
+A retry after a database or network error resumes where the run stopped: the reminders claim each
+person's digest on its own (docs/jobs.md, "Digests and reminders").
+"""
 
 from celery import shared_task
 from django.db import OperationalError
