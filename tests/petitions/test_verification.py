@@ -487,7 +487,9 @@ def test_the_pending_page_phone_is_the_task_forces_then_the_jurisdictions(world)
     assert verification.task_force_phone(firm).as_e164 == "+8675412345678"
 
 
-def test_the_queue_counts_every_tab_in_one_query_after_the_jurisdictions(world, django_assert_num_queries):
+def test_the_queue_counts_every_tab_in_one_query_after_the_jurisdictions(
+    world, django_assert_num_queries
+):
     pending_firm(world)
     imported_firm(world)
     refused = pending_firm(world)
@@ -499,3 +501,30 @@ def test_the_queue_counts_every_tab_in_one_query_after_the_jurisdictions(world, 
         counts = verification.tab_counts(world.staff)
 
     assert counts == {"pending": 2, "refused": 1, "no_account": 1}
+
+
+def test_a_batch_larger_than_the_limit_is_refused_whole(world):
+    firm = pending_firm(world)
+    with pytest.raises(WorkflowError) as error:
+        verification.verify(
+            enterprise_ids=[firm.pk, *range(10**6, 10**6 + verification.MAX_BATCH)],
+            actor=world.staff,
+        )
+    assert error.value.code == "too_many"
+    firm.refresh_from_db()
+    assert not firm.is_verified
+
+
+def test_a_firm_without_a_usable_phone_is_not_invited(world):
+    firm = imported_firm(world)
+    Enterprise.objects.filter(pk=firm.pk).update(contact_phone="")
+    with pytest.raises(WorkflowError) as error:
+        verification.invite(enterprise_id=firm.pk, actor=world.staff)
+    assert error.value.code == "no_phone"
+    assert not OneTimeCode.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["leader", "handler", "firm_user"])
+def test_no_one_but_the_task_force_sees_the_queue(world, who):
+    pending_firm(world)
+    assert not verification.firms_for(getattr(world, who)).exists()

@@ -528,3 +528,26 @@ def test_two_activations_at_the_same_moment_make_one_account(world):
 
     assert sorted(r.status_code for r in responses) == [302, 400]
     assert User.objects.filter(enterprise=firm).count() == 1
+
+
+def test_a_weak_password_or_too_many_ids_are_refused_by_the_forms(client, world):
+    firm, code = invited(world)
+    response = client.post(ACTIVATE, activation(firm, code, password1="123", password2="123"))
+    assert response.status_code == 400
+    assert response.context["form"].errors["password1"]
+
+    client.force_login(world.staff)
+    response = client.post(
+        VERIFY, {"enterprises": [str(n) for n in range(1, 202)], "confirmed": "1"}, follow=True
+    )
+    assert response.redirect_chain == [(QUEUE, 302)]
+    assert (
+        not Enterprise.objects.filter(is_verified=True)
+        .exclude(pk__in=[world.firm.pk, world.other_firm.pk])
+        .exists()
+    )
+
+
+def test_someone_logged_in_is_not_offered_the_activation_form(client, world):
+    client.force_login(world.firm_user)
+    assert client.get(ACTIVATE).status_code == 302
