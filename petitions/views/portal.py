@@ -132,7 +132,7 @@ def open_account(*, data: dict) -> User:
     """Create the enterprise (not yet verified) and its first account from a valid SignupForm.
 
     Not a petition workflow: nothing about a petition changes. The task force verifies the firm
-    in the admin (Enterprise.is_verified); until then the account sees only the pending page.
+    from its queue (petitions/verification.py); until then the account sees only the pending page.
     """
     enterprise = Enterprise.objects.create(
         uscc=data["uscc"],
