@@ -558,3 +558,37 @@ def test_two_submissions_at_once_use_the_code_once(world):
     assert row.failed_attempts == 0
     assert mobile_of(user) == NEW
     assert user.history.count() == history + 1  # saved once
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_code_requests_at_once_send_one_code(world):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    user = member(world.task_force_unit, Role.TASK_FORCE, username="racer", mobile=OLD)
+    first = Client(raise_request_exception=False)
+    first.force_login(user)
+    second = Client(raise_request_exception=False)
+    second.cookies = first.cookies  # the same browser, the button pressed twice
+    responses = []
+
+    def post(client: Client) -> None:
+        try:
+            responses.append(client.post(MOBILE, {"mobile": NEW}))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post, args=(c,)) for c in (first, second)]
+    with transaction.atomic():
+        User.objects.select_for_update().get(pk=user.pk)
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 20
+        while waiting_for_a_lock() < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert waiting_for_a_lock() >= 2, "both requests should be waiting for the account"
+    for t in threads:
+        t.join(timeout=30)
+
+    assert sorted(r.status_code for r in responses) == [302, 429]
+    assert OneTimeCode.objects.count() == 1
+    assert len(locmem.outbox) == 1
