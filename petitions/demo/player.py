@@ -16,6 +16,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from petitions import workflow
+from petitions.demo import verification as demo_verification
 from petitions.demo.plan import Case, Planner
 from petitions.demo.scenarios import (
     APPROVAL_NOTE,
@@ -333,7 +334,9 @@ def load(data: dict[str, Any], travel: Travel) -> None:
     """
     # Notices go to memory, not to the console of `make run`; they are sent on commit.
     with (
-        override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
+        override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend", SMS_URL="locmem://"
+        ),
         _quiet("celery.app.trace"),
         transaction.atomic(),
     ):
@@ -341,3 +344,4 @@ def load(data: dict[str, Any], travel: Travel) -> None:
         world.create()
         now = timezone.now()
         Player(world, travel).play(Planner(world).plan(now))
+        demo_verification.create(world, data["password"])

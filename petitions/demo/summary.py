@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from petitions.models import (
     Petition,
@@ -15,6 +16,8 @@ from petitions.models import (
     State,
     User,
 )
+
+DEMO_QUEUE_USERNAMES = ("firm001", "firm002")
 
 
 def _width(text: str) -> int:
@@ -43,6 +46,10 @@ def summary(data: dict[str, Any], write: Callable[[str], object]) -> None:
         role = "superuser" if user.is_superuser else str(Role(user.role).label)
         where = user.enterprise.name if user.enterprise else (user.unit.name if user.unit else "")
         rows.append((user.username, role, where))
+    # The firms of the verification queue (petitions/demo/verification.py).
+    for user in User.objects.filter(username__in=DEMO_QUEUE_USERNAMES).select_related("enterprise"):
+        state = _("refused") if user.enterprise.refused_at else _("awaiting verification")
+        rows.append((user.username, f"{Role(user.role).label}（{state}）", user.enterprise.name))
     widths = [max(_width(row[i]) for row in rows) + 2 for i in range(2)]
     for row in rows:
         write(_pad(row[0], widths[0]) + _pad(row[1], widths[1]) + row[2])

@@ -89,15 +89,19 @@ def test_rejected_petitions_carry_a_reason_code_and_an_explanation(demo):
     assert not rejected.filter(reject_explanation="").exists()
 
 
-def test_thirty_firms_each_with_a_valid_credit_code(demo):
+def test_thirty_verified_firms_and_three_in_the_queue_each_with_a_valid_credit_code(demo):
     codes = list(Enterprise.objects.values_list("uscc", flat=True))
-    assert len(codes) == 30
+    assert len(codes) == 33
     for code in codes:
         validate_uscc(code)
+    queue = Enterprise.objects.filter(is_verified=False)
+    assert queue.count() == 3
+    assert queue.filter(refused_at__isnull=False, refusal_reason__gt="").count() == 1
+    assert queue.filter(accounts__isnull=True, invited_at__isnull=False).count() == 1
 
 
-def test_every_firm_has_petitions_and_some_firms_are_in_each_district(demo):
-    assert not Enterprise.objects.filter(petitions__isnull=True).exists()
+def test_every_verified_firm_has_petitions_and_some_firms_are_in_each_district(demo):
+    assert not Enterprise.objects.filter(is_verified=True, petitions__isnull=True).exists()
     for district in OrgUnit.objects.filter(kind=UnitKind.DISTRICT):
         assert district.enterprises.exists()
 
