@@ -120,6 +120,7 @@ class OneTimeCode(models.Model):
     class Purpose(models.TextChoices):
         PASSWORD_RESET = "password_reset", _("Password reset")
         ACTIVATION = "activation", _("Account activation")
+        MOBILE_CHANGE = "mobile_change", _("Mobile number change")
 
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
     user = models.ForeignKey(

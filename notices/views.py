@@ -239,13 +239,13 @@ def _addresses(user: User) -> tuple[list[Address], list[Address]]:
         Address(
             _("E-mail"),
             me.email,
-            _("No e-mail address on record: ask your administrator to add it to your account."),
+            _("No e-mail address on record."),
             borrowed if me.email and not user.email else "",
         ),
         Address(
             _("SMS"),
             me.phone,
-            _("No mobile number on record: ask your administrator to add it to your account."),
+            _("No mobile number on record."),
             borrowed if me.phone and not user.mobile else "",
         ),
     ]

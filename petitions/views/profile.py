@@ -49,9 +49,7 @@ from petitions.views.password_sms import (
 
 logger = logging.getLogger(__name__)
 
-# OneTimeCode.Purpose.MOBILE_CHANGE once the choice is added to notices/models.py with its migration;
-# the column takes the value already (choices are not checked on save).
-PURPOSE = "mobile_change"
+PURPOSE = OneTimeCode.Purpose.MOBILE_CHANGE
 # Refusals that mean "not now" rather than "wrong input": answered 429.
 WAIT = ("too_soon", "too_many")
 
