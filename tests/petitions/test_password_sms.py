@@ -38,7 +38,7 @@ CODE_PAGE = reverse("password_reset_sms_code")
 
 def zh(text) -> str:
     with translation.override("zh-hans"):
-        return str(text)
+        return translation.gettext(text) if isinstance(text, str) else str(text)
 
 
 @pytest.fixture(autouse=True)
