@@ -25,15 +25,15 @@ What it does (see bench/README.md, "Notice delivery"):
    not 0. Prints notices/s with the load average before and after, and the machine's cores.
 
 --fail-fraction is repeatable (default: 0, then 0.2). --runner command times
-`manage.py deliver_notices --budget N` in one process instead of the worker; --profile runs
-`sender.deliver_due()` inside this process under cProfile and prints where the time goes.
+`manage.py deliver_notices --budget N` in one process instead of the worker; --profile runs that
+command under cProfile and prints where the time goes; --pg-options sets PG_OPTIONS for the
+worker's database connections (e.g. "-c jit=off -c synchronous_commit=off").
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import cProfile
 import os
 import pstats
 import shutil
@@ -108,7 +108,9 @@ class Redis:
         self.process.wait(timeout=10)
 
 
-def worker_env(redis_url: str, sink: SmtpSink, gateway: SmsGateway) -> dict[str, str]:
+def worker_env(
+    redis_url: str, sink: SmtpSink, gateway: SmsGateway, pg_options: str = ""
+) -> dict[str, str]:
     """The environment of a worker of this deployment: the bench database, the private broker and
     the local mail server and gateway (docs/sms.md: SMS_URL; EMAIL_URL as in .env.example)."""
     env = dict(os.environ)
@@ -120,6 +122,8 @@ def worker_env(redis_url: str, sink: SmtpSink, gateway: SmsGateway) -> dict[str,
         LOG_LEVEL="ERROR",  # a failed delivery logs a warning: thousands with --fail-fraction
     )
     env.pop("REDIS_URL", None)
+    if pg_options:
+        env["PG_OPTIONS"] = pg_options
     return env
 
 
@@ -338,7 +342,7 @@ def run_once(args, fraction: float, redis: Redis, sink, gateway, firm_ids, workd
     total = tell_all(firm_ids)
     log(f"  {total} deliveries pending in {time.perf_counter() - started:.1f}s (not timed)")
     queued = redis.queued()
-    if args.path == "sweep" or args.runner != "worker":
+    if args.path == "sweep" or args.runner != "worker" or args.profile:
         redis.purge()
         log(f"  {queued} deliver(ids) tasks thrown away: the sweep sends everything")
     else:
@@ -348,13 +352,13 @@ def run_once(args, fraction: float, redis: Redis, sink, gateway, firm_ids, workd
 
     before = load()
     runner = args.runner
-    if args.profile:
-        runner = "in-process deliver_due under cProfile"
-        seconds, passes = profile(total)
-    elif args.runner == "command":
-        seconds, passes = command_runs(total, worker_env(redis.url, sink, gateway))
+    if args.profile or args.runner == "command":
+        runner = "manage.py deliver_notices in one process" + (" under cProfile" * args.profile)
+        env = worker_env(redis.url, sink, gateway, args.pg_options)
+        seconds, passes = command_runs(total, env, workdir if args.profile else None)
     else:
-        worker = Worker(worker_env(redis.url, sink, gateway), workdir / "worker.log")
+        env = worker_env(redis.url, sink, gateway, args.pg_options)
+        worker = Worker(env, workdir / "worker.log")
         try:
             worker.wait_ready(app)
             log(f"  worker ready (load average {load()}); timing …")
@@ -388,20 +392,22 @@ def run_once(args, fraction: float, redis: Redis, sink, gateway, firm_ids, workd
     return duplicates == 0 and lost == 0 and result["not_sent"] == 0 and result["strangers"] == 0
 
 
-def command_runs(total: int, env: dict[str, str]) -> tuple[float, int]:
-    """`manage.py deliver_notices` in one process, again after each backoff pass."""
+def command_runs(total: int, env: dict[str, str], profile: Path | None = None) -> tuple[float, int]:
+    """`manage.py deliver_notices` in one process, again after each backoff pass; with `profile`,
+    each process runs under cProfile (its own process: the sink and the gateway in this one do not
+    share its interpreter) and the merged statistics are printed."""
     from django.db.models import Max
 
     from notices.models import Status
 
-    started, passes = time.time(), 0
+    started, passes, dumps = time.time(), 0, []
     while True:
+        command = ["manage.py", "deliver_notices", "--budget", "600"]
+        if profile is not None:
+            dumps.append(profile / f"deliver-{passes}.prof")
+            command = ["-m", "cProfile", "-o", str(dumps[-1]), *command]
         subprocess.run(
-            [sys.executable, "manage.py", "deliver_notices", "--budget", "600"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
+            [sys.executable, *command], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
         )
         counts = statuses()
         if counts[Status.SENT] == total:
@@ -409,28 +415,11 @@ def command_runs(total: int, env: dict[str, str]) -> tuple[float, int]:
         make_due()
         passes += 1
     last = ours().aggregate(last=Max("sent_at"))["last"].timestamp()
+    if dumps:
+        stats = pstats.Stats(*map(str, dumps))
+        stats.sort_stats("tottime").print_stats(25)
+        stats.sort_stats("cumulative").print_stats(45)
     return last - started, passes
-
-
-def profile(total: int) -> tuple[float, int]:
-    """deliver_due() in this process (the same code the task runs), under cProfile."""
-    from notices import sender
-    from notices.models import Status
-
-    profiler = cProfile.Profile()
-    started, passes = time.perf_counter(), 0
-    profiler.enable()
-    while statuses()[Status.SENT] < total:
-        sender.deliver_due(budget=600)
-        if statuses()[Status.SENT] < total:
-            make_due()
-            passes += 1
-    profiler.disable()
-    seconds = time.perf_counter() - started
-    stats = pstats.Stats(profiler)
-    stats.sort_stats("tottime").print_stats(25)
-    stats.sort_stats("cumulative").print_stats(40)
-    return seconds, passes
 
 
 def main() -> None:
@@ -444,7 +433,16 @@ def main() -> None:
     )
     parser.add_argument("--path", choices=["sweep", "tasks"], default="sweep")
     parser.add_argument("--runner", choices=["worker", "command"], default="worker")
-    parser.add_argument("--profile", action="store_true", help="cProfile deliver_due in-process")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="--runner command under cProfile, with its statistics",
+    )
+    parser.add_argument(
+        "--pg-options",
+        default="",
+        help="PG_OPTIONS of the worker's connections, e.g. '-c jit=off -c synchronous_commit=off'",
+    )
     parser.add_argument("--timeout", type=float, default=900, help="seconds per run at most")
     parser.add_argument("--wait-idle", type=float, default=0, metavar="LOAD")
     args = parser.parse_args()
