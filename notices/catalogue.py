@@ -169,6 +169,15 @@ _kind(
     mandatory=True,
     secret=True,
 )
+_kind(
+    "account.contact_changed",
+    "person",
+    _("E-mail address or mobile number changed"),
+    (Channel.EMAIL, Channel.SMS),
+    # Sent to the old address: a hijacked session that moves the recovery channels is noticed.
+    _("Your ZQZTC %(what)s changed on %(date)s. Not you? Call the task force."),
+    mandatory=True,
+)
 
 # --- handling units ---------------------------------------------------------------------------
 _kind(

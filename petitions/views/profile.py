@@ -13,22 +13,36 @@ phone (docs/decisions.md D42), and the password reset asks which account is mean
 
 A firm account's own mobile changes, not the enterprise's registered contact phone, which the task
 force verifies.
+
+Both changes first ask for the current password (Django's check_password): the e-mail and the
+mobile are how the account is recovered (e-mail reset, SMS reset), so a session left open or
+stolen must not be able to move them and keep the account. Wrong passwords are counted per account
+(whatever the client address) in the database, as rows of django-axes' failure log
+(AccessFailureLog, path = the form's address; axes itself only reads its AccessAttempt rows, and
+no migration is needed); the fifth wrong one within an hour blocks both changes for an hour. After
+a change is saved, the old address hears of it (notice `account.contact_changed`, docs/notices.md)
+in the same transaction, and the current address of the other kind too.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from axes.helpers import get_client_ip_address
+from axes.models import AccessFailureLog
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from notices import outbox
@@ -51,7 +65,13 @@ logger = logging.getLogger(__name__)
 
 PURPOSE = OneTimeCode.Purpose.MOBILE_CHANGE
 # Refusals that mean "not now" rather than "wrong input": answered 429.
-WAIT = ("too_soon", "too_many")
+WAIT = ("too_soon", "too_many", "password_locked")
+# Wrong current passwords: this many within WINDOW block both changes for LOCK.
+PASSWORD_TRIES = 5
+WINDOW = timedelta(hours=1)
+LOCK = timedelta(hours=1)
+# Refusals about the password are shown next to its field.
+PASSWORD_ERRORS = dict.fromkeys(("wrong_password", "password_locked"), "password")
 
 
 def _layout(user: User) -> str:
@@ -72,11 +92,119 @@ def _e164(phone: object) -> str:
 # --- the rules ------------------------------------------------------------------------------------
 
 
+def _password_paths() -> list[str]:
+    return [reverse("profile_email"), reverse("profile_mobile")]
+
+
+def _failures(user: User, now: datetime) -> QuerySet[AccessFailureLog]:
+    return AccessFailureLog.objects.filter(
+        username=user.get_username(), path_info__in=_password_paths(), attempt_time__gt=now - WINDOW
+    )
+
+
+def password_locked_until(user: User) -> datetime | None:
+    """The moment the block on changes ends, or None. A block starts at the wrong try that was the
+    fifth within an hour (marked locked_out) and lasts an hour; tries are refused meanwhile without
+    being counted, so the rows within the last hour all came after any earlier block."""
+    now = timezone.now()
+    last = _failures(user, now).filter(locked_out=True).order_by("-attempt_time").first()
+    return last.attempt_time + LOCK if last else None
+
+
+def require_password(*, actor: User, password: str, request: HttpRequest) -> None:
+    """A WorkflowError unless `password` is the account's current one. A wrong try is counted and
+    kept (committed) although the change is refused."""
+    outcome = _check_password(actor, password, request)
+    if outcome is not None:
+        raise outcome
+
+
 @transaction.atomic
-def change_email(*, actor: User, email: str) -> str:
+def _check_password(actor: User, password: str, request: HttpRequest) -> WorkflowError | None:
+    # Locks the account, so that tries sent at once are counted one after the other.
     user = User.objects.select_for_update().get(pk=actor.pk)
+    if not user.has_usable_password():
+        return WorkflowError(no_password_message(), code="no_password")
+    until = password_locked_until(user)
+    if until is not None:
+        return WorkflowError(password_locked_message(until), code="password_locked")
+    if user.check_password(password):  # django.contrib.auth.hashers.check_password
+        return None
+    count = _failures(user, timezone.now()).count() + 1
+    locked = count >= PASSWORD_TRIES
+    AccessFailureLog.objects.create(
+        username=user.get_username(),
+        ip_address=get_client_ip_address(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:255],
+        http_accept=request.META.get("HTTP_ACCEPT", "")[:1025],
+        path_info=request.path[:255],
+        locked_out=locked,
+    )
+    logger.warning(
+        "Wrong current password on My account for user %s (%d within an hour).", user.pk, count
+    )
+    if locked:
+        return WorkflowError(password_locked_message(timezone.now() + LOCK), code="password_locked")
+    left = PASSWORD_TRIES - count
+    return WorkflowError(
+        ngettext(
+            "The password is wrong. After %(n)d more wrong try, changing your e-mail address or "
+            "mobile number is blocked for an hour.",
+            "The password is wrong. After %(n)d more wrong tries, changing your e-mail address or "
+            "mobile number is blocked for an hour.",
+            left,
+        )
+        % {"n": left},
+        code="wrong_password",
+    )
+
+
+def no_password_message() -> str:
+    return _(
+        "Your account has no password, so your e-mail address and mobile number cannot be "
+        "changed here. Set a password first with “Forgot your password?” on the login page, or "
+        "ask your administrator."
+    )
+
+
+def password_locked_message(until: datetime) -> str:
+    return _(
+        "The password was wrong five times within an hour. For your safety, your e-mail address "
+        "and mobile number cannot be changed until %(time)s."
+    ) % {"time": formats.time_format(timezone.localtime(until), "H:i")}
+
+
+def _tell_contact_changed(user: User, what: str, *, email: str, phone: str) -> None:
+    """Tell the person at the old address (and the current one of the other kind) that `what`
+    changed; called inside the change's transaction, so the notice and the change commit
+    together. Keyed by the history row the change wrote, so a change is told once."""
+    change = user.history.order_by("-history_id").values_list("history_id", flat=True).first()
+    with translation.override(settings.LANGUAGE_CODE):  # the text is written now, in Chinese
+        context = {"what": _(what), "date": timezone.localdate().isoformat()}
+    outbox.tell(
+        "account.contact_changed",
+        [outbox.Recipient(user=user, email=email, phone=phone)],
+        source=f"contact-changed:{user.pk}:{change or timezone.now().isoformat()}",
+        context=context,
+    )
+
+
+def change_email(*, actor: User, email: str, password: str, request: HttpRequest) -> str:
+    require_password(actor=actor, password=password, request=request)
+    return _save_email(actor, email)
+
+
+@transaction.atomic
+def _save_email(actor: User, email: str) -> str:
+    user = User.objects.select_for_update().get(pk=actor.pk)
+    old = user.email
+    if old == email:
+        return email  # nothing changes (or the same form sent twice): nothing to tell
     user.email = email
     user.save(update_fields=["email"])
+    # To the old e-mail and the current mobile: the new address proves nothing yet.
+    _tell_contact_changed(user, gettext_noop("e-mail address"), email=old, phone=_e164(user.mobile))
+    logger.info("E-mail address changed for user %s.", user.pk)
     return email
 
 
@@ -88,10 +216,17 @@ def latest_code(user: User) -> OneTimeCode | None:
     )
 
 
-@transaction.atomic
-def send_mobile_code(*, actor: User, mobile: str) -> OneTimeCode:
+def send_mobile_code(
+    *, actor: User, mobile: str, password: str, request: HttpRequest
+) -> OneTimeCode:
     """Store a code for the new number `mobile` (E.164) and send it there by SMS; a WorkflowError
-    when it is already the account's number or a limit is reached."""
+    when the password is wrong, the number is already the account's or a limit is reached."""
+    require_password(actor=actor, password=password, request=request)
+    return _send_code(actor, mobile)
+
+
+@transaction.atomic
+def _send_code(actor: User, mobile: str) -> OneTimeCode:
     # Locks the account, so two requests at once cannot both pass the counts below.
     user = User.objects.select_for_update().get(pk=actor.pk)
     if _e164(user.mobile) == mobile:
@@ -200,10 +335,13 @@ def _confirm(actor: User, code: str) -> User | WorkflowError:
             % {"n": left},
             code="wrong",
         )
+    old = _e164(user.mobile)
     user.mobile = row.phone
     user.save(update_fields=["mobile"])
     row.used_at = timezone.now()
     row.save(update_fields=["used_at"])
+    # To the old mobile and the current e-mail; the new number got the code.
+    _tell_contact_changed(user, gettext_noop("mobile number"), email=user.email, phone=old)
     logger.info("Mobile number changed by SMS code for user %s.", user.pk)
     return user
 
@@ -249,8 +387,9 @@ def _page(
     )
 
 
-def _codes(form: MobileForm) -> set[str]:
-    return {error.code or "" for error in form.non_field_errors().as_data()}
+def _status(form: EmailForm | MobileForm) -> int:
+    codes = {error.code or "" for errors in form.errors.as_data().values() for error in errors}
+    return 429 if codes & set(WAIT) else 400
 
 
 @require_GET
@@ -265,13 +404,18 @@ def save_email(request: HttpRequest) -> HttpResponse:
     outcome = run_action(
         request,
         form,
-        lambda data: change_email(actor=user, email=data["email"]),
+        lambda data: change_email(
+            actor=user, email=data["email"], password=data["password"], request=request
+        ),
+        fields=PASSWORD_ERRORS,
         success=lambda email: (
             _("Your e-mail address is saved.") if email else _("Your e-mail address is removed.")
         ),
         redirect_to="profile",
     )
-    return outcome.response or _page(request, email_form=form, status=400)
+    if outcome.response:
+        return outcome.response
+    return _page(request, email_form=form, status=_status(form))
 
 
 @require_POST
@@ -281,8 +425,10 @@ def ask_mobile_code(request: HttpRequest) -> HttpResponse:
     outcome = run_action(
         request,
         form,
-        lambda data: send_mobile_code(actor=user, mobile=data["mobile"]),
-        fields={"same": "mobile"},
+        lambda data: send_mobile_code(
+            actor=user, mobile=data["mobile"], password=data["password"], request=request
+        ),
+        fields={"same": "mobile", **PASSWORD_ERRORS},
         success=lambda row: (
             _("A 6-digit code was sent by SMS to %(phone)s. It is valid for %(n)d minutes.")
             % {"phone": _national(row.phone), "n": CODE_MINUTES}
@@ -291,7 +437,7 @@ def ask_mobile_code(request: HttpRequest) -> HttpResponse:
     )
     if outcome.response:
         return outcome.response
-    return _page(request, mobile_form=form, status=429 if _codes(form) & set(WAIT) else 400)
+    return _page(request, mobile_form=form, status=_status(form))
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,7 +1,8 @@
 """My account (issue 12): every signed-in person sees who they are and changes their own e-mail
 address, and their mobile number after proving with a code sent by SMS that the new number reaches
 them. Codes are hashed, per account, expire, work once, lock after five wrong tries, and are
-limited per account and per number.
+limited per account and per number. Both changes ask for the current password (five wrong ones
+within an hour block them for an hour), and the old address is told of each change once.
 """
 
 import logging
@@ -13,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from axes.models import AccessFailureLog
+from django.core import mail
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.test import Client, TestCase
@@ -21,7 +24,7 @@ from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
 from notices import outbox
-from notices.models import Channel, Delivery, OneTimeCode
+from notices.models import Channel, Delivery, OneTimeCode, OptOut
 from notices.sms import locmem
 from petitions.forms.portal import mobile_message
 from petitions.models import Role, User
@@ -40,6 +43,8 @@ PROFILE = reverse("profile")
 EMAIL = reverse("profile_email")
 MOBILE = reverse("profile_mobile")
 CODE_PAGE = reverse("profile_mobile_confirm")
+PASSWORD = "pass-for-tests-1"  # tests/factories.py
+CHANGED = "account.contact_changed"
 
 
 def zh(text) -> str:
@@ -85,14 +90,20 @@ def browser(client, me):
     return client
 
 
-def ask(client, mobile="135 1234 5678"):
+def ask(client, mobile="135 1234 5678", password=PASSWORD, **extra):
     # Runs what the view leaves for after commit: the SMS worker (eager in tests).
     with TestCase.captureOnCommitCallbacks(execute=True):
-        return client.post(MOBILE, {"mobile": mobile})
+        return client.post(MOBILE, {"mobile": mobile, "password": password}, **extra)
 
 
 def enter(client, code):
-    return client.post(CODE_PAGE, {"code": code})
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(CODE_PAGE, {"code": code})
+
+
+def save_email(client, email, password=PASSWORD, **extra):
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(EMAIL, {"email": email, "password": password}, **extra)
 
 
 def last_code() -> str:
@@ -160,14 +171,16 @@ def test_the_notice_settings_page_links_a_missing_address_to_my_account(client, 
 
 
 def test_a_firm_account_changes_and_removes_its_e_mail(browser, me):
-    response = browser.post(EMAIL, {"email": "Li.Ming@Example.COM"}, follow=True)
+    response = browser.post(
+        EMAIL, {"email": "Li.Ming@Example.COM", "password": PASSWORD}, follow=True
+    )
     assert response.redirect_chain == [(PROFILE, 302)]
     assert zh("Your e-mail address is saved.") in messages_of(response)
     me.refresh_from_db()
     assert me.email == "Li.Ming@example.com"  # the domain is not case-sensitive
     assert outbox.person(me).email == "Li.Ming@example.com"
 
-    response = browser.post(EMAIL, {"email": "  "}, follow=True)
+    response = browser.post(EMAIL, {"email": "  ", "password": PASSWORD}, follow=True)
     assert zh("Your e-mail address is removed.") in messages_of(response)
     me.refresh_from_db()
     assert me.email == ""
@@ -175,7 +188,7 @@ def test_a_firm_account_changes_and_removes_its_e_mail(browser, me):
 
 def test_a_bad_e_mail_is_refused_in_chinese_and_kept(browser, me):
     before = me.email
-    response = browser.post(EMAIL, {"email": "li.ming@"})
+    response = browser.post(EMAIL, {"email": "li.ming@", "password": PASSWORD})
     assert response.status_code == 400
     body = response.content.decode()
     assert zh("Enter a valid email address.") in body
@@ -186,7 +199,7 @@ def test_a_bad_e_mail_is_refused_in_chinese_and_kept(browser, me):
 
 def test_an_official_cannot_remove_the_e_mail_notices_go_to(client, world):
     client.force_login(world.staff)
-    response = client.post(EMAIL, {"email": ""})
+    response = client.post(EMAIL, {"email": "", "password": PASSWORD})
     assert response.status_code == 400
     assert zh("Officials need an e-mail address: your notices are sent there.") in (
         response.content.decode()
@@ -486,11 +499,13 @@ def test_five_codes_an_hour_per_number_whoever_asks(world, clock):
 @pytest.mark.parametrize(
     ("url", "data"),
     [
-        (MOBILE, {"mobile": "135\x001234 5678"}),
-        (MOBILE, {"mobile": "\x00"}),
-        (MOBILE, {"mobile": "1" * 5000}),
-        (EMAIL, {"email": "li\x00@example.com"}),
-        (EMAIL, {"email": "x" * 5000 + "@example.com"}),
+        (MOBILE, {"mobile": "135\x001234 5678", "password": PASSWORD}),
+        (MOBILE, {"mobile": "\x00", "password": PASSWORD}),
+        (MOBILE, {"mobile": "1" * 5000, "password": PASSWORD}),
+        (MOBILE, {"mobile": "135 1234 5678", "password": "pass\x00" + "x" * 5000}),
+        (EMAIL, {"email": "li\x00@example.com", "password": PASSWORD}),
+        (EMAIL, {"email": "x" * 5000 + "@example.com", "password": PASSWORD}),
+        (EMAIL, {"email": "li@example.com", "password": "\x00"}),
         (CODE_PAGE, {"code": "12\x003456"}),
         (CODE_PAGE, {"code": "9" * 5000}),
         (CODE_PAGE, {"code": "\x00"}),
@@ -527,7 +542,7 @@ def test_two_submissions_at_once_use_the_code_once(world):
     user = member(world.task_force_unit, Role.TASK_FORCE, username="racer", mobile=OLD)
     first = Client(raise_request_exception=False)
     first.force_login(user)
-    first.post(MOBILE, {"mobile": NEW})  # on_commit runs: this test commits for real
+    first.post(MOBILE, {"mobile": NEW, "password": PASSWORD})  # on_commit runs: commits for real
     code = last_code()
     second = Client(raise_request_exception=False)
     second.cookies = first.cookies  # the same browser, the form sent twice
@@ -558,6 +573,12 @@ def test_two_submissions_at_once_use_the_code_once(world):
     assert row.failed_attempts == 0
     assert mobile_of(user) == NEW
     assert user.history.count() == history + 1  # saved once
+    # … and told once: the old number and the e-mail; the SMS are the code and this notice.
+    assert sorted(Delivery.objects.filter(kind=CHANGED).values_list("channel", "address")) == [
+        (Channel.EMAIL, user.email),
+        (Channel.SMS, OLD),
+    ]
+    assert len(locmem.outbox) == 2
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -573,7 +594,7 @@ def test_two_code_requests_at_once_send_one_code(world):
 
     def post(client: Client) -> None:
         try:
-            responses.append(client.post(MOBILE, {"mobile": NEW}))
+            responses.append(client.post(MOBILE, {"mobile": NEW, "password": PASSWORD}))
         finally:
             connection.close()
 
@@ -591,4 +612,315 @@ def test_two_code_requests_at_once_send_one_code(world):
 
     assert sorted(r.status_code for r in responses) == [302, 429]
     assert OneTimeCode.objects.count() == 1
+    assert len(locmem.outbox) == 1
+
+
+# --- the current password ------------------------------------------------------------------------
+
+
+def wrong_password_message(left: int) -> str:
+    with translation.override("zh-hans"):
+        return ngettext(
+            "The password is wrong. After %(n)d more wrong try, changing your e-mail address or "
+            "mobile number is blocked for an hour.",
+            "The password is wrong. After %(n)d more wrong tries, changing your e-mail address or "
+            "mobile number is blocked for an hour.",
+            left,
+        ) % {"n": left}
+
+
+def locked_password_message(until: datetime) -> str:
+    with translation.override("zh-hans"):
+        return profile.password_locked_message(until)
+
+
+def changed_deliveries():
+    return Delivery.objects.filter(kind=CHANGED)
+
+
+def test_the_page_asks_for_the_current_password_in_both_forms(browser):
+    body = browser.get(PROFILE).content.decode()
+    assert body.count('type="password"') == 2
+    assert body.count('autocomplete="current-password"') == 2
+    # Two forms on one page: their fields keep ids of their own.
+    for id_ in ("email_email", "email_password", "mobile_mobile", "mobile_password"):
+        assert body.count(f'id="{id_}"') == 1
+        assert f'for="{id_}"' in body
+
+
+def test_a_wrong_password_changes_no_e_mail_and_keeps_what_was_typed(browser, me, clock):
+    before = me.email
+    response = save_email(browser, "new@example.com", password="not-my-password")
+    assert response.status_code == 400
+    assert response.context["email_form"].errors["password"] == [wrong_password_message(4)]
+    body = response.content.decode()
+    assert wrong_password_message(4) in body
+    assert 'value="new@example.com"' in body  # the address typed is kept …
+    assert "not-my-password" not in body  # … the password never comes back
+    me.refresh_from_db()
+    assert me.email == before
+    assert not changed_deliveries().exists()
+    assert mail.outbox == []
+    assert locmem.outbox == []
+    failure = AccessFailureLog.objects.get()
+    assert (failure.username, failure.path_info, failure.locked_out) == (me.username, EMAIL, False)
+
+
+def test_a_wrong_password_sends_no_code_and_keeps_the_number(browser, me, clock):
+    response = ask(browser, "135 1234 5678", password="not-my-password")
+    assert response.status_code == 400
+    assert response.context["mobile_form"].errors["password"] == [wrong_password_message(4)]
+    body = response.content.decode()
+    assert 'value="135 1234 5678"' in body
+    assert "not-my-password" not in body
+    assert not OneTimeCode.objects.exists()
+    assert locmem.outbox == []
+    assert mail.outbox == []
+    assert mobile_of(me) == OLD
+    assert AccessFailureLog.objects.get().path_info == MOBILE
+
+
+@pytest.mark.parametrize("url", [EMAIL, MOBILE])
+def test_an_empty_password_is_refused_without_counting(browser, me, clock, url):
+    response = browser.post(url, {"email": "new@example.com", "mobile": "135 1234 5678"})
+    assert response.status_code == 400
+    assert zh("Enter your current password to confirm the change.") in response.content.decode()
+    assert not AccessFailureLog.objects.exists()
+    assert not OneTimeCode.objects.exists()
+    assert User.objects.get(pk=me.pk).email == me.email
+
+
+def test_five_wrong_passwords_in_an_hour_block_both_changes_for_an_hour(browser, me, world, clock):
+    """Counted per account in the database, whatever the form and the client address."""
+    answers = []
+    for i in range(5):
+        send = save_email if i % 2 else ask
+        value = "new@example.com" if i % 2 else "135 1234 5678"
+        response = send(browser, value, password=f"guess-{i}", REMOTE_ADDR=f"10.0.0.{i}")
+        form = response.context["email_form" if i % 2 else "mobile_form"]
+        answers.append((response.status_code, form.errors["password"]))
+        clock.shift(timedelta(minutes=10))
+    # The fifth, 40 minutes after the first, blocks until an hour after it: 10:40 → 11:40.
+    until = NOW + timedelta(minutes=40 + 60)
+    assert answers == [(400, [wrong_password_message(n)]) for n in (4, 3, 2, 1)] + [
+        (429, [locked_password_message(until)])
+    ]
+    assert "11:40" in answers[4][1][0]
+    assert AccessFailureLog.objects.filter(locked_out=True).count() == 1
+
+    # The right password does not help now, on either form; refusals are not counted.
+    clock.shift(timedelta(minutes=49))  # 11:39
+    for response, form, typed in (
+        (save_email(browser, "new@example.com"), "email_form", "new@example.com"),
+        (ask(browser, "135 1234 5678"), "mobile_form", "135 1234 5678"),
+    ):
+        assert response.status_code == 429
+        assert response.context[form].errors["password"] == [locked_password_message(until)]
+        assert f'value="{typed}"' in response.content.decode()
+    assert AccessFailureLog.objects.count() == 5
+    me.refresh_from_db()
+    assert me.email != "new@example.com"
+    assert mobile_of(me) == OLD
+    assert not OneTimeCode.objects.exists()
+    assert locmem.outbox == []
+    assert mail.outbox == []
+    assert not changed_deliveries().exists()
+
+    # Another account is not blocked.
+    other = Client()
+    other.force_login(world.colleague)
+    assert save_email(other, "colleague@example.com").status_code == 302
+
+    # An hour after the fifth, the block is over and the count starts again.
+    clock.shift(timedelta(minutes=1))  # 11:40
+    response = save_email(browser, "new@example.com", password="guess-again")
+    assert response.context["email_form"].errors["password"] == [wrong_password_message(4)]
+    assert save_email(browser, "new@example.com").status_code == 302
+    me.refresh_from_db()
+    assert me.email == "new@example.com"
+
+
+def test_wrong_passwords_older_than_an_hour_no_longer_count(browser, me, clock):
+    for i in range(4):
+        save_email(browser, "new@example.com", password=f"guess-{i}")
+    clock.shift(timedelta(hours=1))
+    response = save_email(browser, "new@example.com", password="guess-4")
+    assert response.status_code == 400
+    assert response.context["email_form"].errors["password"] == [wrong_password_message(4)]
+
+
+def test_an_account_without_a_usable_password_is_refused(browser, me, clock):
+    me.set_unusable_password()
+    me.save()
+    browser.force_login(me)  # the session follows the password hash
+    for response, form in (
+        (save_email(browser, "new@example.com", password="anything"), "email_form"),
+        (ask(browser, "135 1234 5678", password="anything"), "mobile_form"),
+    ):
+        assert response.status_code == 400
+        assert response.context[form].non_field_errors() == [zh(profile.no_password_message())]
+        assert zh(profile.no_password_message()) in response.content.decode()
+    me.refresh_from_db()
+    assert me.email != "new@example.com"
+    assert not OneTimeCode.objects.exists()
+    assert not AccessFailureLog.objects.exists()
+
+
+# --- the old address is told ---------------------------------------------------------------------
+
+
+def sms_to(phone: str) -> list[str]:
+    national = phone.removeprefix("+86")
+    return [m.text for m in locmem.outbox if m.phone.replace(" ", "") in (phone, national)]
+
+
+def changed_text(what: str) -> str:
+    with translation.override("zh-hans"):
+        return gettext("Your ZQZTC %(what)s changed on %(date)s. Not you? Call the task force.") % {
+            "what": gettext(what),
+            "date": "2026-12-01",
+        }
+
+
+def test_an_e_mail_change_is_told_once_to_the_old_address_and_the_mobile(browser, me, clock):
+    old = me.email
+    assert old
+    response = save_email(browser, "new@example.com")
+    assert response.status_code == 302
+
+    rows = changed_deliveries()
+    assert sorted((r.channel, r.address, r.status) for r in rows) == [
+        (Channel.EMAIL, old, "sent"),
+        (Channel.SMS, OLD, "sent"),
+    ]
+    assert {r.user for r in rows} == {me}
+    text = changed_text("e-mail address")
+    assert [m.to for m in mail.outbox] == [[old]]  # the new address hears nothing
+    assert text in mail.outbox[0].body
+    assert sms_to(OLD) == [text]
+    assert len(locmem.outbox) == 1
+
+    # The same form sent again changes nothing and tells nothing.
+    assert save_email(browser, "new@example.com").status_code == 302
+    assert changed_deliveries().count() == 2
+    assert len(mail.outbox) == 1
+    assert len(locmem.outbox) == 1
+
+    # A second change, even at the same instant, is told again: to the then old address.
+    assert save_email(browser, "third@example.com").status_code == 302
+    assert sorted(changed_deliveries().values_list("channel", "address")) == [
+        (Channel.EMAIL, old),
+        (Channel.EMAIL, "new@example.com"),
+        (Channel.SMS, OLD),
+        (Channel.SMS, OLD),
+    ]
+    assert [m.to for m in mail.outbox] == [[old], ["new@example.com"]]
+
+
+def test_the_notice_cannot_be_turned_off(browser, me, clock):
+    for channel in (Channel.EMAIL, Channel.SMS):
+        OptOut.objects.create(user=me, kind=CHANGED, channel=channel)
+    save_email(browser, "new@example.com")
+    assert len(mail.outbox) == 1
+    assert len(locmem.outbox) == 1
+
+
+def test_removing_the_e_mail_tells_the_removed_address(browser, me, clock):
+    old = me.email
+    save_email(browser, "")
+    assert [m.to for m in mail.outbox] == [[old]]
+    assert sms_to(OLD) == [changed_text("e-mail address")]
+
+
+def test_an_official_without_a_mobile_is_told_by_e_mail_only(client, world, clock):
+    client.force_login(world.staff)
+    assert save_email(client, "staff.new@example.gov.cn").status_code == 302
+    assert [m.to for m in mail.outbox] == [["staff@example.gov.cn"]]
+    assert locmem.outbox == []
+    sms = changed_deliveries().get(channel=Channel.SMS)
+    assert (sms.status, sms.address) == ("skipped", "")
+
+
+def test_a_mobile_change_is_told_once_to_the_old_number_and_the_e_mail(browser, me, clock):
+    ask(browser, "135 1234 5678")
+    code = last_code()
+    assert not changed_deliveries().exists()  # nothing changed yet
+    locmem.outbox.clear()
+    assert enter(browser, code).status_code == 302
+
+    rows = changed_deliveries()
+    assert sorted((r.channel, r.address, r.status) for r in rows) == [
+        (Channel.EMAIL, me.email, "sent"),
+        (Channel.SMS, OLD, "sent"),
+    ]
+    text = changed_text("mobile number")
+    assert sms_to(OLD) == [text]
+    assert sms_to(NEW) == []  # the new number got only its code
+    assert [m.to for m in mail.outbox] == [[me.email]]
+    assert text in mail.outbox[0].body
+
+    # The code sent twice (the form submitted again): one notice still.
+    assert enter(browser, code).status_code == 302
+    assert changed_deliveries().count() == 2
+    assert len(locmem.outbox) == 1
+    assert len(mail.outbox) == 1
+
+
+def test_a_wrong_code_tells_nobody(browser, me, clock):
+    ask(browser)
+    code = last_code()
+    enter(browser, "000000" if code != "000000" else "111111")
+    assert not changed_deliveries().exists()
+    assert mail.outbox == []
+
+
+def test_a_first_mobile_number_is_told_to_the_e_mail(client, world, clock):
+    client.force_login(world.handler)
+    ask(client)
+    enter(client, last_code())
+    assert [m.to for m in mail.outbox] == [[world.handler.email]]
+    assert changed_deliveries().get(channel=Channel.SMS).status == "skipped"  # no old number
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_e_mail_submissions_at_once_save_and_tell_once(world):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    user = member(world.task_force_unit, Role.TASK_FORCE, username="racer", mobile=OLD)
+    old = user.email
+    first = Client(raise_request_exception=False)
+    first.force_login(user)
+    second = Client(raise_request_exception=False)
+    second.cookies = first.cookies  # the same browser, the button pressed twice
+    responses = []
+
+    def post(client: Client) -> None:
+        try:
+            responses.append(
+                client.post(EMAIL, {"email": "racer.new@example.gov.cn", "password": PASSWORD})
+            )
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post, args=(c,)) for c in (first, second)]
+    history = user.history.count()
+    with transaction.atomic():
+        User.objects.select_for_update().get(pk=user.pk)
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 20
+        while waiting_for_a_lock() < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert waiting_for_a_lock() >= 2, "both submissions should be waiting for the account"
+    for t in threads:
+        t.join(timeout=30)
+
+    assert [r.status_code for r in responses] == [302, 302]
+    assert User.objects.get(pk=user.pk).email == "racer.new@example.gov.cn"
+    assert user.history.count() == history + 1  # saved once
+    assert sorted(changed_deliveries().values_list("channel", "address")) == [
+        (Channel.EMAIL, old),
+        (Channel.SMS, OLD),
+    ]
+    assert [m.to for m in mail.outbox] == [[old]]
     assert len(locmem.outbox) == 1
