@@ -50,8 +50,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(JobRun)
 class JobRunAdmin(ReadOnlyAdmin):
-    list_display = ("job", "period", "started_at", "result")
-    list_filter = ("job",)
+    list_display = ("job", "period", "status", "late", "started_at", "finished_at", "result")
+    list_filter = ("job", "status", "late")
     date_hierarchy = "started_at"
 
 

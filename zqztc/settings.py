@@ -160,6 +160,9 @@ CACHES = {
     else {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": env.str("REDIS_URL"),
+        # A Redis that accepts and never answers must not hang a request: the rate limiter fails
+        # open on the timeout (docs/jobs.md, "Redis down").
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
 }
 
@@ -298,4 +301,6 @@ PORTAL_RATE_WINDOW = 3600
 PORTAL_SUBMIT_PER_ACCOUNT = env.int("PORTAL_SUBMIT_PER_ACCOUNT", default=10)
 PORTAL_SUBMIT_PER_IP = env.int("PORTAL_SUBMIT_PER_IP", default=30)
 PORTAL_SIGNUP_PER_IP = env.int("PORTAL_SIGNUP_PER_IP", default=10)
+# SMS password-reset codes asked from one address per hour (besides the limits per number).
+PORTAL_RESET_CODE_PER_IP = env.int("PORTAL_RESET_CODE_PER_IP", default=10)
 # --- end of portal rate limits

@@ -201,7 +201,7 @@ def test_nobody_to_tell_is_recorded_not_lost(world):
 
 
 @pytest.mark.slow
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_workers_at_once_send_each_notice_once(world, gateway):
     import threading
 
