@@ -180,6 +180,12 @@ def tell_all(firm_ids: list[int]) -> int:
                     source=f"{SOURCE}:{firm.pk}",
                     context={"name": firm.name},
                 )
+    # The rows of earlier runs leave dead versions behind, and this server may run without
+    # autovacuum: the worker's claim would wade through them (see bench/README.md).
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("VACUUM ANALYZE notices_delivery")
     return Delivery.objects.filter(key__startswith=f"{SOURCE}:").count()
 
 
@@ -197,6 +203,22 @@ def statuses() -> Counter:
     )
 
 
+def snapshot() -> dict[str, int]:
+    """Where the run stands, in one scan (the bench polls it a few times a second)."""
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    from notices.models import Status
+
+    return ours().aggregate(
+        sent=Count("pk", filter=Q(status=Status.SENT)),
+        pending=Count("pk", filter=Q(status=Status.PENDING)),
+        sending=Count("pk", filter=Q(status=Status.SENDING)),
+        due=Count("pk", filter=Q(status=Status.PENDING, next_attempt_at__lte=timezone.now())),
+        given_up=Count("pk", filter=Q(status__in=[Status.FAILED, Status.SKIPPED])),
+    )
+
+
 def make_due() -> int:
     """The backoff has passed: what waits for a retry is due now."""
     from django.utils import timezone
@@ -204,18 +226,6 @@ def make_due() -> int:
     from notices.models import Status
 
     return ours().filter(status=Status.PENDING).update(next_attempt_at=timezone.now())
-
-
-def nothing_due() -> bool:
-    from django.utils import timezone
-
-    from notices.models import Status
-
-    waiting = ours().filter(status__in=[Status.PENDING, Status.SENDING])
-    return (
-        not waiting.filter(status=Status.SENDING).exists()
-        and not waiting.filter(next_attempt_at__lte=timezone.now()).exists()
-    )
 
 
 class Worker:
@@ -249,6 +259,16 @@ class Worker:
                 return
         raise SystemExit(f"the worker did not answer within {timeout:.0f} s; see {self.logfile}")
 
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the worker and its pool (its own process group), from /proc."""
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError):
+                fields = stat.read_text().rpartition(")")[2].split()
+                if int(fields[2]) == self.process.pid:  # the process group
+                    total += int(fields[11]) + int(fields[12])  # utime + stime
+        return total / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()  # warm shutdown: the task at hand finishes
@@ -259,33 +279,33 @@ class Worker:
                 self.process.wait()
 
 
-def drive(redis: Redis, total: int, use_sweep: bool, timeout: float) -> tuple[float, int]:
+def drive(redis: Redis, total: int, use_sweep: bool, timeout: float) -> tuple[float, list]:
     """Keep a deliver_due waiting in the queue (as beat would, only sooner) until every delivery of
-    the run is sent; make retries due when nothing else is. Returns (seconds, passes)."""
+    the run is sent; make retries due when nothing else is. Returns the seconds and the passes
+    (when, how many made due)."""
     from django.db.models import Max
 
     from notices import tasks
-    from notices.models import Status
 
     started = time.time()
-    passes = 0
+    passes = []
     deadline = time.monotonic() + timeout
     if use_sweep:
         tasks.deliver_due.delay()
     while time.monotonic() < deadline:
         time.sleep(0.2)
-        counts = statuses()
-        if counts[Status.SENT] == total:
+        now = snapshot()
+        if now["sent"] == total:
             break
-        if counts[Status.FAILED] or counts[Status.SKIPPED]:
-            raise SystemExit(f"deliveries given up: {dict(counts)}")
+        if now["given_up"]:
+            raise SystemExit(f"deliveries given up: {dict(statuses())}")
+        idle = not now["sending"] and not now["due"]
         if not use_sweep:
-            if redis.queued() or not nothing_due():
+            if redis.queued() or not idle:
                 continue  # the per-occasion tasks are still being worked through
             use_sweep = True  # they are done; what is left waits for a retry
-        if nothing_due() and counts[Status.PENDING]:
-            make_due()
-            passes += 1
+        if idle and now["pending"]:
+            passes.append((time.time() - started, make_due()))
         if redis.queued() == 0:
             tasks.deliver_due.delay()
     else:
@@ -351,7 +371,7 @@ def run_once(args, fraction: float, redis: Redis, sink, gateway, firm_ids, workd
     gateway.fail_fraction(fraction, 503, seed=1)
 
     before = load()
-    runner = args.runner
+    runner, cpu = args.runner, None
     if args.profile or args.runner == "command":
         runner = "manage.py deliver_notices in one process" + (" under cProfile" * args.profile)
         env = worker_env(redis.url, sink, gateway, args.pg_options)
@@ -362,7 +382,9 @@ def run_once(args, fraction: float, redis: Redis, sink, gateway, firm_ids, workd
         try:
             worker.wait_ready(app)
             log(f"  worker ready (load average {load()}); timing …")
+            cpu = worker.cpu_seconds()
             seconds, passes = drive(redis, total, args.path == "sweep", args.timeout)
+            cpu = worker.cpu_seconds() - cpu
         finally:
             worker.stop()
         runner = f"one Celery worker (--concurrency=1), {args.path} path"
@@ -376,10 +398,16 @@ def run_once(args, fraction: float, redis: Redis, sink, gateway, firm_ids, workd
         f"\n{total:,} notices ({result['email']:,} e-mail, {result['sms']:,} SMS), {runner}, {failing}"
     )
     log(f"  all sent in {seconds:.1f} s: {rate:.0f} notices/s (target {TARGET})")
+    if cpu is not None:
+        log(
+            f"  the worker used {cpu:.1f} s of CPU ({cpu / seconds:.0%} of one core); the rest of"
+            " the time it waited (database commits, the servers, other processes on the cores)"
+        )
     if fraction:
         attempts = dict(sorted(result["attempts"].items()))
         log(
-            f"  retries: {passes} passes made the waiting rows due at once; attempts per row {attempts};"
+            f"  retries: {len(passes)} passes made the waiting rows due at once"
+            f" ({', '.join(f'{n} at {t:.1f} s' for t, n in passes)}); attempts per row {attempts};"
             f" in production the last row would also wait {production_wait(result['attempts']):.0f} s"
             " of backoff"
         )
@@ -392,7 +420,9 @@ def run_once(args, fraction: float, redis: Redis, sink, gateway, firm_ids, workd
     return duplicates == 0 and lost == 0 and result["not_sent"] == 0 and result["strangers"] == 0
 
 
-def command_runs(total: int, env: dict[str, str], profile: Path | None = None) -> tuple[float, int]:
+def command_runs(
+    total: int, env: dict[str, str], profile: Path | None = None
+) -> tuple[float, list]:
     """`manage.py deliver_notices` in one process, again after each backoff pass; with `profile`,
     each process runs under cProfile (its own process: the sink and the gateway in this one do not
     share its interpreter) and the merged statistics are printed."""
@@ -400,11 +430,11 @@ def command_runs(total: int, env: dict[str, str], profile: Path | None = None) -
 
     from notices.models import Status
 
-    started, passes, dumps = time.time(), 0, []
+    started, passes, dumps = time.time(), [], []
     while True:
         command = ["manage.py", "deliver_notices", "--budget", "600"]
         if profile is not None:
-            dumps.append(profile / f"deliver-{passes}.prof")
+            dumps.append(profile / f"deliver-{len(passes)}.prof")
             command = ["-m", "cProfile", "-o", str(dumps[-1]), *command]
         subprocess.run(
             [sys.executable, *command], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
@@ -412,8 +442,7 @@ def command_runs(total: int, env: dict[str, str], profile: Path | None = None) -
         counts = statuses()
         if counts[Status.SENT] == total:
             break
-        make_due()
-        passes += 1
+        passes.append((time.time() - started, make_due()))
     last = ours().aggregate(last=Max("sent_at"))["last"].timestamp()
     if dumps:
         stats = pstats.Stats(*map(str, dumps))

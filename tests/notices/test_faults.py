@@ -34,6 +34,7 @@ import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import Q
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -253,12 +254,10 @@ def all_sent() -> bool:
 
 def settled() -> bool:
     """The worker has done all it can for now: nothing claimed, nothing due."""
-    return (
-        not rows()
-        .filter(status__in=[Status.PENDING, Status.SENDING], next_attempt_at__lte=timezone.now())
-        .exists()
-        and not rows().filter(status=Status.SENDING).exists()
-    )
+    waiting = rows().filter(status__in=[Status.PENDING, Status.SENDING])
+    return not waiting.filter(
+        Q(status=Status.SENDING) | Q(next_attempt_at__lte=timezone.now())
+    ).exists()
 
 
 def time_passes() -> None:
