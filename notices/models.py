@@ -30,7 +30,7 @@ class Status(models.TextChoices):
 class Delivery(models.Model):
     key = models.CharField(_("key"), max_length=200, unique=True)
     kind = models.CharField(_("notice"), max_length=40)
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    channel = models.CharField(_("notice channel"), max_length=10, choices=Channel.choices)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recipient"),
@@ -101,7 +101,7 @@ class OptOut(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notice_opt_outs"
     )
     kind = models.CharField(_("notice"), max_length=40)
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    channel = models.CharField(_("notice channel"), max_length=10, choices=Channel.choices)
 
     class Meta:
         verbose_name = _("turned-off notice")
