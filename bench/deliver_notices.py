@@ -9,7 +9,8 @@ What it does (see bench/README.md, "Notice delivery"):
    (tests/notices/smtp.py) and an SmsGateway (tests/notices/gateway.py);
 2. per run: --firms verified firms without accounts, each with its registered e-mail and mobile
    (bulk-created once, kept), are told "firm.verified" through notices.outbox.tell() — one occasion
-   per firm, one e-mail and one SMS delivery each (10,000 deliveries for 5,000 firms). Not timed;
+   per firm, one e-mail and one SMS delivery each (10,000 deliveries for 5,000 firms); then
+   VACUUM ANALYZE of the delivery table (earlier runs leave dead row versions). Not timed;
 3. starts ONE real worker, `celery -A zqztc worker --concurrency=1 -Q celery`, and times from the
    first task until the last delivery is marked sent. --path sweep (default) throws away the
    per-occasion `deliver(ids)` tasks the events queued and drives `notices.tasks.deliver_due` (what
