@@ -151,6 +151,11 @@ def _send_email(rows: list[Delivery], outcome: Counter) -> None:
             except smtplib.SMTPRecipientsRefused as exc:
                 _failed(row, f"address refused: {exc}", permanent=True)
                 outcome["failed"] += 1
+            except smtplib.SMTPDataError as exc:
+                # The server answered and the session goes on (smtplib resets it): 4xx is "later",
+                # 5xx refuses this message for good.
+                _failed(row, f"mail server: {exc}", permanent=exc.smtp_code >= 500)
+                outcome["failed"] += 1
             except (OSError, smtplib.SMTPException) as exc:
                 _failed(row, f"mail server: {exc}", permanent=False)
                 outcome["failed"] += 1
