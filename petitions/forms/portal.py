@@ -5,11 +5,11 @@ from __future__ import annotations
 import phonenumbers
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
+from petitions.forms.fields import login_name_field, new_password_fields
 from petitions.models import Enterprise, OrgUnit, Petition, PetitionType, Rating, Theme, User
 from petitions.uploads import MAX_FILES, validate_uploads
 from petitions.validators import normalise_uscc, validate_uscc
@@ -134,24 +134,8 @@ class SignupForm(PortalForm):
         help_text=_("Notices are also sent here, and you can reset your password by e-mail."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    username = forms.CharField(
-        label=_("Login name"),
-        max_length=150,
-        validators=[UnicodeUsernameValidator()],
-        help_text=_("Letters, digits and @ . + - _ only; you log in with it."),
-        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
-    )
-    password1 = forms.CharField(
-        label=_("Password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=password_validation.password_validators_help_text_html(),
-    )
-    password2 = forms.CharField(
-        label=_("Password again"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    username = login_name_field()
+    password1, password2 = new_password_fields()
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from petitions.forms.fields import textarea
+from petitions.forms.fields import login_name_field, new_password_fields, textarea
 from petitions.models import OrgUnit, User
 from petitions.validators import normalise_uscc, validate_cn_phone, validate_uscc
 from petitions.verification import CODE_DIGITS, MAX_BATCH
@@ -121,24 +120,8 @@ class ActivateForm(_PortalForm):
         ],
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
-    username = forms.CharField(
-        label=_("Login name"),
-        max_length=150,
-        validators=[UnicodeUsernameValidator()],
-        help_text=_("Letters, digits and @ . + - _ only; you log in with it."),
-        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
-    )
-    password1 = forms.CharField(
-        label=_("Password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=password_validation.password_validators_help_text_html(),
-    )
-    password2 = forms.CharField(
-        label=_("Password again"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    username = login_name_field()
+    password1, password2 = new_password_fields()
 
     def clean_phone(self) -> str:
         return _clean_phone(self.cleaned_data["phone"])

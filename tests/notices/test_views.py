@@ -391,7 +391,10 @@ def test_each_role_sees_its_own_kinds(world, client):
         assert {c.split(".")[0] + "." for c in codes} == {prefix, "account."}, who
     client.force_login(world.supervisor)
     response = client.get(settings_url())
-    assert [row.kind.code for row in response.context["rows"]] == ["account.code", "account.contact_changed"]
+    assert [row.kind.code for row in response.context["rows"]] == [
+        "account.code",
+        "account.contact_changed",
+    ]
     assert not response.context["optional"]  # nothing to turn off: no Save button
 
 
