@@ -259,7 +259,9 @@ def test_a_new_mobile_number_is_saved_after_the_code_sent_to_it(browser, me, clo
         outbox.tell(
             "account.code", [outbox.person(me)], source="t", context={"code": "1", "minutes": "1"}
         )
-    assert [m.phone.replace(" ", "") for m in locmem.outbox] in ([NEW], ["13512345678"])
+    # (The task also sends whatever else is due, e.g. the notice to the old number: only "t" here.)
+    sent = [m.phone.replace(" ", "") for m in locmem.outbox if m.key.startswith("t:")]
+    assert sent in ([NEW], ["13512345678"])
 
 
 def test_an_official_changes_a_missing_mobile_number_too(client, world, clock):
