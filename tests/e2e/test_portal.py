@@ -123,7 +123,7 @@ def test_a_firm_goes_from_registration_to_rating_the_reply(page, live_server, wo
     assert unread.count() == 4
     page.goto(f"{url}/portal/notifications/")
     shot(page, artifacts, "06-notifications.png", mobile=True)
-    reply_notice = unread.get(kind="reply")
+    reply_notice = unread.get(kind="firm.replied")
     page.locator(f"a[href='/portal/notifications/{reply_notice.pk}/']").click()
     page.wait_for_load_state("networkidle")
     assert page.url == f"{url}/portal/petitions/{petition.pk}/"
