@@ -67,7 +67,7 @@ def claim(
 def _quick_commit() -> Iterator[None]:
     """The mark of one row in its own short transaction that does not wait for the disk flush on
     PostgreSQL: a database crash can lose the last marks, and those messages then go again under
-    the same key (docs/notices.md, "The one window"); a commit per row otherwise costs half the
+    the same key (docs/notices.md, "The delivery record"); a commit per row otherwise costs half the
     worker's time."""
     with transaction.atomic():
         if connection.vendor == "postgresql":

@@ -10,6 +10,29 @@ from tests.factories import EnterpriseFactory, OrgUnitFactory, firm_user, member
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+def _empties_the_tables(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    transactional = bool(
+        marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))
+    )
+    return transactional or bool({"transactional_db", "live_server"} & set(item.fixturenames))
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Transactional tests last, as Django orders them, after pytest-randomly has shuffled.
+
+    A transactional test empties every table when it ends, the rows the migrations seed (themes,
+    permissions) included; its serialized rollback restores them only at the start of the next
+    transactional test. pytest-django sorts them last, but pytest-randomly's shuffle wraps that
+    sort; this wrapper is registered later, so it runs outside the shuffle. The sort is stable: the
+    random order stays within each group.
+    """
+    result = yield
+    items.sort(key=_empties_the_tables)
+    return result
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup):
     """Share the serialized test data across connections, so that browser tests (which run in another
