@@ -120,8 +120,12 @@ test: $(VENV)/.stamp-install-test
 	$(BIN)/ruff format --check .
 	$(THROWAWAY_ENV) $(MANAGE) makemigrations --check --dry-run
 	$(MAKE) typecheck
-	$(BIN)/pytest $(COVERAGE_ARGS) $(PYTEST_ARGS)
+	$(BIN)/pytest $(XDIST_ARGS) $(COVERAGE_ARGS) $(PYTEST_ARGS)
 	$(if $(PYTEST_ARGS),,$(BIN)/coverage report --include=$(COVERAGE_FULL) --fail-under=100)
+
+# One test process per core, at most four (pytest-xdist; each has its own test database). XDIST_ARGS=
+# runs in one process, e.g. to read a traceback in order.
+XDIST_ARGS ?= -n auto --maxprocesses 4
 
 # Tests run in random order (pytest-randomly prints the seed at the top; rerun that order with
 # PYTEST_ARGS=--randomly-seed=N). Coverage floors, checked when the whole suite runs (no PYTEST_ARGS):
