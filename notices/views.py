@@ -73,7 +73,7 @@ def mask(channel: str, address: str) -> str:
     return "*" * len(digits)
 
 
-def _layout(user: User) -> str:
+def layout_for(user: User) -> str:
     if user.role == Role.ENTERPRISE:
         return "layouts/portal.html"
     if user.role == Role.HANDLER:
@@ -174,7 +174,7 @@ def deliveries(request: HttpRequest, pk: int) -> HttpResponse:
         rows.select_related("user__unit", "enterprise").order_by("-created_at", "-pk"), PER_PAGE
     ).get_page(request.GET.get("page"))
     context = {
-        "layout": _layout(user),
+        "layout": layout_for(user),
         "petition": petition,
         "petition_url": reverse(
             "handler:petition" if user.role == Role.HANDLER else "staff:petition",
@@ -278,7 +278,7 @@ def settings(request: HttpRequest) -> HttpResponse:
         request,
         "notices/settings.html",
         {
-            "layout": _layout(user),
+            "layout": layout_for(user),
             "form": form,
             "rows": form.rows(),
             "channels": [(Channel.EMAIL, _("E-mail")), (Channel.SMS, _("SMS"))],
