@@ -72,11 +72,18 @@ _kind(
     _("Your petition %(number)s was merged into an earlier one: %(note)s"),
 )
 _kind(
-    "firm.escalated",
+    "firm.moved",
     "firm",
-    _("Petition sent up"),
+    _("Petition moved to another level"),
     ALL,
-    _("Your petition %(number)s was sent up to the higher level: %(note)s"),
+    _("Your petition %(number)s: %(note)s"),
+)
+_kind(
+    "firm.reassigned",
+    "firm",
+    _("Petition goes to another unit"),
+    ALL,
+    _("Your petition %(number)s: %(note)s"),
 )
 _kind(
     "firm.assigned",
@@ -248,6 +255,14 @@ _kind(
     _("Petition %(number)s was returned by %(unit)s; please review it."),
 )
 _kind(
+    "tf.arrived",
+    "task_force",
+    _("Petition arrived from another level"),
+    STAFF,
+    _("Petition %(number)s arrived from another level; please triage it."),
+    mandatory=True,
+)
+_kind(
     "tf.extension_request",
     "task_force",
     _("Extension requested"),
@@ -275,9 +290,10 @@ ON_EVENT: dict[str, tuple[str, ...]] = {
     "accept": ("firm.accepted",),
     "reject": ("firm.rejected",),
     "mark_duplicate": ("firm.merged",),
-    "escalate": ("firm.escalated",),
+    "pass_up": ("firm.moved", "tf.arrived"),
+    "hand_down": ("firm.moved", "tf.arrived"),
     "propose": ("unit.proposal",),
-    "uphold_return": ("unit.proposal",),
+    "uphold_return": ("unit.proposal", "firm.reassigned"),
     "overrule_return": ("unit.overruled",),
     "return": ("tf.return",),
     "submit_for_approval": ("leader.approval",),

@@ -8,7 +8,8 @@ from django.urls import reverse
 from notices import outbox
 from notices.catalogue import KINDS, ON_EVENT
 from notices.outbox import Recipient
-from petitions.models import Petition, PetitionEvent, Role, User
+from petitions import levels
+from petitions.models import OrgUnit, Petition, PetitionEvent, Role, User
 
 
 def _unit_people(unit_id: int | None) -> list[Recipient]:
@@ -18,10 +19,11 @@ def _unit_people(unit_id: int | None) -> list[Recipient]:
     return [outbox.person(user) for user in people.order_by("pk")]
 
 
-def task_force(jurisdiction_id: int) -> list[Recipient]:
-    """The task force of a jurisdiction (its unit sits directly under the jurisdiction)."""
+def task_force(jurisdiction: OrgUnit) -> list[Recipient]:
+    """The task force that runs a jurisdiction: its own, or its parent's while it has none
+    (docs/rules.md §1; the notice names the petition, so the parent sees whose case it is)."""
     people = User.objects.filter(
-        is_active=True, role=Role.TASK_FORCE, unit__parent_id=jurisdiction_id
+        is_active=True, role=Role.TASK_FORCE, unit__parent_id=levels.run_by(jurisdiction).pk
     )
     return [outbox.person(user) for user in people.order_by("pk")]
 
@@ -38,7 +40,7 @@ def _audience(code: str, petition: Petition) -> list[Recipient]:
     if audience == "leader":
         leader = petition.approval_leader
         return [outbox.person(leader)] if leader is not None and leader.is_active else []
-    return task_force(petition.jurisdiction_id)
+    return task_force(petition.jurisdiction)
 
 
 def _link(code: str, petition: Petition) -> str:

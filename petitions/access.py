@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
+from petitions import levels
 from petitions.models import Petition, Role, User
 from petitions.models.org import jurisdiction_ids_under
 
@@ -19,6 +20,7 @@ __all__ = [
     "require_leader",
     "require_proposed_unit",
     "require_task_force",
+    "task_force_acts_on",
 ]
 
 
@@ -28,8 +30,18 @@ def _in_jurisdiction(user: User, petition: Petition) -> bool:
     )
 
 
+def task_force_acts_on(user: User, petition: Petition) -> bool:
+    """A task force acts on its own level's cases and those of levels below without a task force;
+    it only reads the rest of its districts' cases (docs/rules.md §1)."""
+    return (
+        user.has_role(Role.TASK_FORCE)
+        and user.unit_id is not None
+        and petition.jurisdiction_id in levels.acting_ids(user.unit)
+    )
+
+
 def require_task_force(user: User, petition: Petition) -> None:
-    if not (user.has_role(Role.TASK_FORCE) and _in_jurisdiction(user, petition)):
+    if not task_force_acts_on(user, petition):
         raise PermissionDenied(_("Only the task force of this jurisdiction may do this."))
 
 

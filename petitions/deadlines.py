@@ -11,11 +11,15 @@ from datetime import date, datetime
 from typing import Any
 
 from petitions import limits, workdays
-from petitions.models import Deadline, Petition
+from petitions.models import Deadline, OrgUnit, Petition
 
 
-def open_step(petition: Petition, *, step: str, rule: str, start: date) -> Deadline:
-    due = limits.due(rule, petition.jurisdiction, start)
+def open_step(
+    petition: Petition, *, step: str, rule: str, start: date, jurisdiction: OrgUnit | None = None
+) -> Deadline:
+    """Open a step's deadline under the petition's jurisdiction's limits, or another level's (a
+    district unit confirms within the district's limit, docs/rules.md §5)."""
+    due = limits.due(rule, jurisdiction or petition.jurisdiction, start)
     return Deadline.objects.create(
         petition=petition,
         step=step,

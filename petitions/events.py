@@ -14,6 +14,8 @@ ACTION_LABELS = {
     "mark_duplicate": _("Merged into an earlier petition"),
     "duplicate_received": _("Duplicate received as supplementary material"),
     "escalate": _("Sent up to the higher level"),
+    "pass_up": _("Passed up to the higher level"),
+    "hand_down": _("Handed down to a lower level"),
     "propose": _("Proposed to a lead unit"),
     "confirm": _("Confirmed by the lead unit"),
     "return": _("Returned by the unit"),

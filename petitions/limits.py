@@ -79,8 +79,9 @@ def reply_rule(petition_type: str) -> str:
 
 
 def confirm_rule(unit: OrgUnit) -> str:
-    """District and zone governments get the longer limit to confirm (Shantou 三(二))."""
-    return LimitRule.CONFIRM_LOWER if unit.is_lower_government else LimitRule.CONFIRM
+    """Every unit of a district or zone (its government and its departments) gets the longer limit
+    to confirm, 2 working days unless the jurisdiction sets its own (Shantou 三(二))."""
+    return LimitRule.CONFIRM_LOWER if unit.jurisdiction().is_lower_government else LimitRule.CONFIRM
 
 
 def max_extensions(jurisdiction: OrgUnit | None) -> int:

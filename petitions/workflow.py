@@ -51,7 +51,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from notices import events as notices
-from petitions import access, deadlines, events, limits, merged, workdays
+from petitions import access, deadlines, events, levels, limits, merged, routing, workdays
 from petitions import workflow_kit as kit
 from petitions.exceptions import WorkflowError
 from petitions.models import (
@@ -65,6 +65,9 @@ from petitions.models import (
     EvaluationSource,
     Extension,
     ExtensionStatus,
+    JurisdictionNumber,
+    LevelMove,
+    LevelTransfer,
     LimitRule,
     OrgUnit,
     Petition,
@@ -132,26 +135,40 @@ def _today() -> date:
     return timezone.localdate()
 
 
-def _check_handling_unit(petition: Petition, unit: OrgUnit) -> None:
-    """A lead or co-handling unit is a department or lower government under the jurisdiction."""
-    if not unit.is_active or unit not in OrgUnit.objects.handling_units():
-        raise WorkflowError(
-            _("%(unit)s cannot handle petitions.") % {"unit": unit.name}, code="bad_unit"
-        )
-    if petition.jurisdiction_id not in (unit.pk, *[u.pk for u in unit.ancestors()]):
-        raise WorkflowError(
-            _("%(unit)s is not under the jurisdiction of this petition.") % {"unit": unit.name},
-            code="bad_unit",
-        )
+def _check_handling_unit(petition: Petition, unit: OrgUnit, *, lead: bool = True) -> None:
+    """A lead unit is one of the jurisdiction's departments or a government directly below it; a
+    co-handler may also be a department one level down (docs/rules.md §1)."""
+    allowed = levels.lead_units if lead else levels.co_units
+    if not allowed(petition.jurisdiction).filter(pk=unit.pk).exists():
+        if not unit.is_active or unit not in OrgUnit.objects.handling_units():
+            message = _("%(unit)s cannot handle petitions.")
+        elif lead:
+            message = _("%(unit)s cannot lead a petition of this jurisdiction.")
+        else:
+            message = _("%(unit)s cannot co-handle a petition of this jurisdiction.")
+        raise WorkflowError(message % {"unit": unit.name}, code="bad_unit")
 
 
-def next_number(year: int) -> str:
-    """ZQ2026-000123: the counter row is locked, so concurrent registrations never share a number."""
-    PetitionNumber.objects.get_or_create(year=year)
-    counter = PetitionNumber.objects.select_for_update().get(year=year)
+def next_number(year: int, jurisdiction: OrgUnit | None = None) -> str:
+    """ZQ2026-000123, or ZQLH2026-000123 where the jurisdiction has a prefix (docs/rules.md §1): the
+    counter row is locked, so concurrent registrations never share a number."""
+    prefix = jurisdiction.number_prefix if jurisdiction is not None else ""
+    if prefix:
+        JurisdictionNumber.objects.get_or_create(jurisdiction=jurisdiction, year=year)
+        counter = JurisdictionNumber.objects.select_for_update().get(
+            jurisdiction=jurisdiction, year=year
+        )
+    else:
+        PetitionNumber.objects.get_or_create(year=year)
+        counter = PetitionNumber.objects.select_for_update().get(year=year)
     counter.last += 1
     counter.save(update_fields=["last"])
-    return f"ZQ{year}-{counter.last:06d}"
+    return f"ZQ{prefix}{year}-{counter.last:06d}"
+
+
+def letter_number(petition: Petition) -> str:
+    """The transfer letter's number follows the petition's: one letter per case, so still unique."""
+    return f"ZB{petition.number[2:]}"
 
 
 # --- intake (Shantou 三(一); Shantou 二) -------------------------------------------------------------
@@ -220,7 +237,7 @@ def register(
     if refused := duplicate_ref():
         raise refused
     petition = Petition(
-        number=next_number(timezone.localtime(received_at).year),
+        number=next_number(timezone.localtime(received_at).year, enterprise.jurisdiction),
         enterprise=enterprise,
         submitted_by=actor,
         channel=channel,
@@ -352,24 +369,77 @@ def mark_duplicate(*, petition_id: int, actor: User, original_id: int, note: str
     )
 
 
-@transaction.atomic
-def escalate(*, petition_id: int, actor: User, note: str) -> Petition:
-    """An item the district cannot settle goes up to the city (Heyuan 二(三); Uxin 二(三))."""
-    petition = _lock(petition_id)
-    access.require_task_force(actor, petition)
-    note = kit.required(note, _("Explain why the petition goes to the higher level."))
+def _move_level(petition: Petition, actor: User, to: OrgUnit, direction: str, reason: str) -> None:
+    """Move a case to another level with its history; that level's task force triages it afresh.
+
+    First-receiver responsibility (docs/rules.md §1): nothing is refused for arriving at the wrong
+    level. The triage limit restarts at the new level (and so does the confirm limit once it is
+    proposed there); the firm's received date never changes.
+    """
+    now = timezone.now()
+    pending = petition.returns.filter(decision=ReturnDecision.PENDING).last()
+    if pending is not None:
+        pending.decision = ReturnDecision.PASSED
+        pending.decided_by, pending.decided_at = actor, now
+        pending.decision_note = reason
+        pending.save()
+    LevelTransfer.objects.create(
+        petition=petition,
+        direction=direction,
+        from_jurisdiction=petition.jurisdiction,
+        to_jurisdiction=to,
+        reason=reason,
+        actor=actor,
+    )
+    _fire(petition, "move_level", to=to)
+    petition.co_units.clear()
+    deadlines.close_step(petition, step=Step.TRIAGE, at=now)
+    deadlines.open_step(petition, step=Step.TRIAGE, rule=LimitRule.TRIAGE, start=_today())
+
+
+def _check_movable(petition: Petition) -> None:
     if petition.state not in (State.REGISTERED, State.ACCEPTED, State.RETURNED):
         raise _not_now(petition)
-    parent = next((u for u in petition.jurisdiction.ancestors() if u.is_jurisdiction), None)
+
+
+@transaction.atomic
+def pass_up(*, petition_id: int, actor: User, reason: str) -> Petition:
+    """A case this level cannot settle goes up to the parent's task force (Heyuan 二(三); Uxin 二(三))."""
+    petition = _lock(petition_id)
+    access.require_task_force(actor, petition)
+    reason = kit.required(reason, _("Explain why the petition goes to the higher level."))
+    _check_movable(petition)
+    parent = levels.parent_of(petition.jurisdiction)
     if parent is None:
         raise WorkflowError(
             _("There is no higher level to send this petition to."), code="no_parent"
         )
-    # A pending return stays pending: the higher level reviews it and reassigns to one of its units.
-    petition.jurisdiction = parent
-    message = _("Sent up to %(unit)s.") % {"unit": parent.name}
+    before = petition.state
+    _move_level(petition, actor, parent, LevelMove.UP, reason)
+    message = _("Passed up to %(unit)s.") % {"unit": parent.name}
     return _finish(
-        petition, actor, "escalate", petition.state, note=f"{message} {note}", visible_to_firm=True
+        petition, actor, "pass_up", before, note=f"{message} {reason}", visible_to_firm=True
+    )
+
+
+@transaction.atomic
+def hand_down(*, petition_id: int, actor: User, to: OrgUnit, reason: str) -> Petition:
+    """A case that belongs to a district or zone goes down to it, with its history (docs/rules.md §1)."""
+    petition = _lock(petition_id)
+    access.require_task_force(actor, petition)
+    reason = kit.required(reason, _("Explain why the petition goes to that level."))
+    _check_movable(petition)
+    if not levels.descendants_of(petition.jurisdiction).filter(pk=to.pk).exists():
+        raise WorkflowError(
+            _("%(unit)s is not a district or zone below this petition's jurisdiction.")
+            % {"unit": to.name},
+            code="bad_level",
+        )
+    before = petition.state
+    _move_level(petition, actor, to, LevelMove.DOWN, reason)
+    message = _("Handed down to %(unit)s.") % {"unit": to.name}
+    return _finish(
+        petition, actor, "hand_down", before, note=f"{message} {reason}", visible_to_firm=True
     )
 
 
@@ -379,7 +449,7 @@ def escalate(*, petition_id: int, actor: User, note: str) -> Petition:
 def _set_co_units(petition: Petition, unit: OrgUnit, co_units: Iterable[OrgUnit]) -> None:
     co_units = list(co_units)
     for co in co_units:
-        _check_handling_unit(petition, co)
+        _check_handling_unit(petition, co, lead=False)
         if co.pk == unit.pk:
             raise WorkflowError(_("The lead unit cannot also be a co-handler."), code="bad_unit")
     petition.co_units.set(co_units)
@@ -389,7 +459,14 @@ def _propose_to(petition: Petition, unit: OrgUnit, co_units: Iterable[OrgUnit]) 
     _check_handling_unit(petition, unit)
     _set_co_units(petition, unit, co_units)
     deadlines.close_step(petition, step=Step.TRIAGE, at=timezone.now())
-    deadlines.open_step(petition, step=Step.CONFIRM, rule=limits.confirm_rule(unit), start=_today())
+    # The confirm limit is the unit's own level's: a district's units get the district's (longer) one.
+    deadlines.open_step(
+        petition,
+        step=Step.CONFIRM,
+        rule=limits.confirm_rule(unit),
+        start=_today(),
+        jurisdiction=unit.jurisdiction(),
+    )
 
 
 @transaction.atomic
@@ -409,6 +486,7 @@ def propose(
     before = petition.state
     _fire(petition, "propose", unit=unit)
     _propose_to(petition, unit, co_units)
+    routing.record_choice(petition, unit)
     note = (_("Proposed to %(unit)s.") % {"unit": unit.name} + " " + note.strip()).strip()
     return _finish(petition, actor, "propose", before, note=note)
 
@@ -616,7 +694,7 @@ def issue_transfer_letter(*, petition_id: int, actor: User, note: str = "") -> P
         )
     before = petition.state
     now = timezone.now()
-    _fire(petition, "issue_transfer_letter", letter_no=f"ZB{petition.number[2:]}", at=now)
+    _fire(petition, "issue_transfer_letter", letter_no=letter_number(petition), at=now)
     deadlines.close_step(petition, step=Step.ISSUE_LETTER, at=now)
     deadlines.open_step(petition, step=Step.CONTACT, rule=LimitRule.CONTACT, start=_today())
     deadlines.open_step(
@@ -650,7 +728,7 @@ def assign_by_decision(
     co_units = list(co_units)
     before = petition.state
     now = timezone.now()
-    _fire(petition, "assign_by_decision", unit=unit, letter_no=f"ZB{petition.number[2:]}", at=now)
+    _fire(petition, "assign_by_decision", unit=unit, letter_no=letter_number(petition), at=now)
     _set_co_units(petition, unit, co_units)
     deadlines.close_step(petition, step=Step.TRIAGE, at=now)
     deadlines.open_step(petition, step=Step.CONTACT, rule=LimitRule.CONTACT, start=_today())

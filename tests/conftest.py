@@ -147,3 +147,38 @@ def world(db) -> World:
         other_firm_user=firm_user(other_firm, username="other_firm"),
         theme=Theme.objects.get(code="financing"),
     )
+
+
+@dataclass
+class Levels:
+    """The world's district with its own task force and leader, and a functional zone without any."""
+
+    district_tf_unit: OrgUnit
+    district_staff: User
+    district_leader: User
+    district_dept2: OrgUnit
+    zone: OrgUnit
+    zone_dept: OrgUnit
+    stationed: OrgUnit
+
+
+@pytest.fixture
+def levels(world) -> Levels:
+    district_tf_unit = OrgUnitFactory(
+        name="龙湖区政企直通车工作专班", kind=UnitKind.TASK_FORCE, parent=world.district
+    )
+    district_leaders = OrgUnitFactory(
+        name="龙湖区政府领导", kind=UnitKind.LEADERSHIP, parent=world.district
+    )
+    zone = OrgUnitFactory(name="汕头高新区", kind=UnitKind.ZONE, parent=world.city)
+    return Levels(
+        district_tf_unit=district_tf_unit,
+        district_staff=member(district_tf_unit, Role.TASK_FORCE, username="district_staff"),
+        district_leader=member(district_leaders, Role.LEADER, username="district_leader"),
+        district_dept2=OrgUnitFactory(name="龙湖区自然资源分局", parent=world.district),
+        zone=zone,
+        zone_dept=OrgUnitFactory(name="高新区经济发展局", parent=zone),
+        stationed=OrgUnitFactory(
+            name="国家税务总局汕头市税务局", parent=world.city, is_stationed=True
+        ),
+    )

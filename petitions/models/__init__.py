@@ -18,7 +18,7 @@ from .choices import (
 from .enterprise import Enterprise, EnterpriseTag, Ownership, ProjectStage
 from .notification import Notification
 from .org import JURISDICTION_KINDS, OrgUnit, Role, UnitKind, User
-from .petition import Petition, PetitionNumber, PetitionQuerySet, Theme
+from .petition import JurisdictionNumber, Petition, PetitionNumber, PetitionQuerySet, Theme
 from .policy import DEFAULT_LIMITS, LimitRule, LimitUnit, TimeLimitPolicy
 from .records import (
     Attachment,
@@ -29,6 +29,8 @@ from .records import (
     EvaluationSource,
     Extension,
     ExtensionStatus,
+    LevelMove,
+    LevelTransfer,
     PetitionEvent,
     PetitionReturn,
     ProgressReport,
@@ -58,6 +60,9 @@ __all__ = [
     "EvaluationSource",
     "Extension",
     "ExtensionStatus",
+    "JurisdictionNumber",
+    "LevelMove",
+    "LevelTransfer",
     "LimitRule",
     "LimitUnit",
     "NatureClass",

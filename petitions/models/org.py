@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
@@ -51,6 +52,20 @@ class OrgUnit(models.Model):
     contact_name = models.CharField(_("liaison officer"), max_length=50, blank=True)
     contact_phone = PhoneNumberField(_("liaison phone"), blank=True, validators=[validate_cn_phone])
     is_active = models.BooleanField(_("active"), default=True)
+    # 中直、省直驻汕单位: offered to the city as lead units beside its own departments (docs/rules.md §1).
+    is_stationed = models.BooleanField(
+        _("centrally or provincially managed unit stationed here"), default=False
+    )
+    # Petition numbers of this jurisdiction read ZQ<prefix>2026-000001 when set (docs/rules.md §1).
+    number_prefix = models.CharField(
+        _("petition number prefix"),
+        max_length=4,
+        blank=True,
+        validators=[
+            RegexValidator(r"^[A-Z]{1,4}$", _("Use one to four capital letters, e.g. LH."))
+        ],
+        help_text=_("Optional, for districts and zones: one to four capital letters, e.g. LH."),
+    )
 
     objects = OrgUnitQuerySet.as_manager()
     # The tree decides whose jurisdiction a unit is in, and so what its people see.
@@ -63,6 +78,11 @@ class OrgUnit(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["parent", "name"], name="orgunit_unique_name_in_parent"
+            ),
+            models.UniqueConstraint(
+                fields=["number_prefix"],
+                condition=~models.Q(number_prefix=""),
+                name="orgunit_unique_number_prefix",
             ),
         ]
 

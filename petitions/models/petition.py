@@ -72,7 +72,14 @@ class PetitionQuerySet(models.QuerySet):
         if user.role == Role.HANDLER:
             return self.handled_by(user.unit)
         if user.role in (Role.TASK_FORCE, Role.LEADER, Role.SUPERVISOR):
-            return self.filter(jurisdiction_id__in=jurisdiction_ids_under(user.unit))
+            ids = jurisdiction_ids_under(user.unit)
+            # A level that passed a case on keeps reading it and its history (docs/rules.md §1).
+            from .records import LevelTransfer
+
+            passed_on = LevelTransfer.objects.filter(
+                petition_id=OuterRef("pk"), from_jurisdiction_id__in=ids
+            )
+            return self.filter(Q(jurisdiction_id__in=ids) | Exists(passed_on))
         return self.none()
 
 
@@ -275,6 +282,17 @@ class Petition(ConcurrentTransitionMixin, models.Model):
     def withdraw(self) -> None:
         pass
 
+    @transition(
+        field=state,
+        source=[State.REGISTERED, State.ACCEPTED, State.RETURNED],
+        target=State.REGISTERED,
+    )
+    def move_level(self, *, to: OrgUnit) -> None:
+        """Passed up or handed down: the receiving task force triages it afresh (docs/rules.md §1)."""
+        self.jurisdiction = to
+        self.accepted_at = None
+        self.proposed_unit = None
+
     # --- assignment (Shantou 三(二)) ---------------------------------------------------------------
 
     @transition(field=state, source=[State.ACCEPTED, State.RETURNED], target=State.PROPOSED)
@@ -372,3 +390,25 @@ class PetitionNumber(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last}"
+
+
+class JurisdictionNumber(models.Model):
+    """Per-jurisdiction, per-year counter for jurisdictions with a number prefix (ZQLH2026-000001)."""
+
+    jurisdiction = models.ForeignKey(
+        "petitions.OrgUnit", on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("jurisdiction number counter")
+        verbose_name_plural = _("jurisdiction number counters")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "year"], name="jurisdictionnumber_one_per_year"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction_id} {self.year}: {self.last}"

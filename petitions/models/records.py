@@ -280,6 +280,7 @@ class ReturnDecision(models.TextChoices):
     PENDING = "pending", _("Pending review")
     UPHELD = "upheld", _("Upheld, reassigned")
     OVERRULED = "overruled", _("Overruled, unit keeps the case")
+    PASSED = "passed", _("Passed to another level with the case")
 
 
 class PetitionReturn(models.Model):
@@ -411,3 +412,54 @@ class Evaluation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.petition_id} {self.rating}"
+
+
+class LevelMove(models.TextChoices):
+    UP = "up", _("Passed up")
+    DOWN = "down", _("Handed down")
+
+
+class LevelTransfer(models.Model):
+    """A case passed up to the parent jurisdiction or handed down to a lower one (docs/rules.md §1).
+
+    The jurisdiction it leaves keeps read access to the case and its history through these rows.
+    """
+
+    petition = models.ForeignKey(
+        "petitions.Petition",
+        verbose_name=_("petition"),
+        on_delete=models.CASCADE,
+        related_name="level_transfers",
+    )
+    direction = models.CharField(_("direction"), max_length=4, choices=LevelMove.choices)
+    from_jurisdiction = models.ForeignKey(
+        "petitions.OrgUnit",
+        verbose_name=_("from"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    to_jurisdiction = models.ForeignKey(
+        "petitions.OrgUnit",
+        verbose_name=_("to"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.TextField(_("reason"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("transfer between levels")
+        verbose_name_plural = _("transfers between levels")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["from_jurisdiction", "petition"], name="leveltransfer_from"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.petition_id}: {self.from_jurisdiction_id} → {self.to_jurisdiction_id}"

@@ -29,6 +29,9 @@ class RoutingRule(models.Model):
         related_name="+",
     )
     note = models.CharField(_("note"), max_length=200, blank=True)
+    # How often the proposal was taken or replaced at assignment, to improve the catalogue.
+    times_proposed = models.PositiveIntegerField(_("times proposed"), default=0, editable=False)
+    times_overridden = models.PositiveIntegerField(_("times overridden"), default=0, editable=False)
 
     history = HistoricalRecords(m2m_fields=["co_units"])
 

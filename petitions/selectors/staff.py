@@ -11,6 +11,7 @@ from datetime import date
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from petitions import routing
 from petitions.access import jurisdiction_ids_under
 from petitions.models import (
     JURISDICTION_KINDS,
@@ -171,16 +172,7 @@ def leaders_for(petition: Petition) -> QuerySet[User]:
 
 def routing_proposal(petition: Petition) -> RoutingRule | None:
     """The routing catalogue's default lead (and co-handlers) for the theme here (docs/rules.md §10)."""
-    if not petition.theme_id:
-        return None
-    return (
-        RoutingRule.objects.filter(
-            jurisdiction_id=petition.jurisdiction_id, theme_id=petition.theme_id
-        )
-        .select_related("unit")
-        .prefetch_related("co_units")
-        .first()
-    )
+    return routing.proposal(petition)
 
 
 # --- one petition ---------------------------------------------------------------------------------

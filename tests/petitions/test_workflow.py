@@ -890,67 +890,6 @@ class TestSmallRefusals:
         assert Deadline.objects.get(petition=far).estimated
 
 
-class TestEscalation:
-    def district_petition(self, world):
-        from tests.factories import EnterpriseFactory, firm_user
-
-        firm = EnterpriseFactory(jurisdiction=world.district)
-        user = firm_user(firm)
-        return workflow.register(
-            actor=user,
-            enterprise=firm,
-            channel=Channel.PORTAL,
-            type=PetitionType.COORDINATION,
-            title="跨区协调",
-            content="需要市级部门协调用地指标。",
-            theme_id=world.theme.pk,
-        )
-
-    def test_a_district_item_goes_up_to_the_city_and_city_units_can_then_handle_it(self, world):
-        petition = self.district_petition(world)
-        workflow.accept(petition_id=petition.pk, actor=world.staff)
-        with pytest.raises(WorkflowError):
-            workflow.propose(petition_id=petition.pk, actor=world.staff, unit=world.other_dept)
-        petition = workflow.escalate(
-            petition_id=petition.pk, actor=world.staff, note="区级无法协调用地指标"
-        )
-        assert petition.jurisdiction == world.city
-        assert last_event(petition).action == "escalate"
-        assert last_event(petition).visible_to_firm
-        petition = workflow.propose(
-            petition_id=petition.pk, actor=world.staff, unit=world.other_dept
-        )
-        assert petition.proposed_unit == world.other_dept
-
-    def test_escalation_needs_a_reason_a_higher_level_and_an_early_state(self, world):
-        petition = self.district_petition(world)
-        with pytest.raises(WorkflowError):
-            workflow.escalate(petition_id=petition.pk, actor=world.staff, note="")
-        city_petition = flow.registered(world)
-        with pytest.raises(WorkflowError) as exc:
-            workflow.escalate(petition_id=city_petition.pk, actor=world.staff, note="x")
-        assert exc.value.code == "no_parent"
-        assigned = flow.assigned(world)
-        with pytest.raises(WorkflowError):
-            workflow.escalate(petition_id=assigned.pk, actor=world.staff, note="x")
-
-    def test_a_returned_district_item_is_reviewed_at_the_city(self, world):
-        petition = self.district_petition(world)
-        workflow.accept(petition_id=petition.pk, actor=world.staff)
-        workflow.propose(petition_id=petition.pk, actor=world.staff, unit=world.district_dept)
-        workflow.return_petition(
-            petition_id=petition.pk,
-            actor=world.district_handler,
-            reason_code=ReturnReason.OTHER_UNIT_LEADS,
-            reason="需市自然资源局牵头",
-        )
-        workflow.escalate(petition_id=petition.pk, actor=world.staff, note="区级无权限")
-        petition = workflow.review_return(
-            petition_id=petition.pk, actor=world.staff, uphold=True, unit=world.other_dept
-        )
-        assert petition.state == State.PROPOSED
-
-
 class TestWithdrawByTaskForce:
     def test_the_task_force_records_a_withdrawal_made_by_phone_with_a_note(self, world):
         petition = flow.registered(world)
