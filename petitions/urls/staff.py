@@ -10,6 +10,7 @@ from petitions.views.staff import (
     home,
     imports,
     intake,
+    levels,
     petition,
     revisit,
     search,
@@ -27,6 +28,9 @@ urlpatterns = [
     path("petitions/<int:pk>/accept/", intake.accept, name="accept"),
     path("petitions/<int:pk>/reject/", intake.reject, name="reject"),
     path("petitions/<int:pk>/duplicate/", intake.mark_duplicate, name="mark_duplicate"),
+    # levels (docs/rules.md §1)
+    path("petitions/<int:pk>/pass-up/", levels.pass_up, name="pass_up"),
+    path("petitions/<int:pk>/hand-down/", levels.hand_down, name="hand_down"),
     # assignment
     path("petitions/<int:pk>/assign/", assign.assign, name="assign"),
     path("petitions/<int:pk>/review-return/", assign.review_return, name="review_return"),

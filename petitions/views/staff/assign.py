@@ -21,7 +21,7 @@ from petitions.models import Extension, Petition, ReturnDecision, State
 from petitions.selectors import staff as selectors
 from petitions.views.actions import EmptyForm, run_action
 
-from .common import get_petition, leader_name, paginate, task_force_only, visible
+from .common import get_petition, leader_name, paginate, task_force_only, workable
 from .petition import petition_page
 
 UNIT_ERRORS = {"bad_unit": "unit", "unit_required": "unit"}
@@ -70,7 +70,7 @@ def _assign_page(
 @task_force_only
 def assign(request: HttpRequest, pk: int) -> HttpResponse:
     """Propose the lead unit and co-handlers; the routing catalogue's default is preselected."""
-    petition = get_petition(request, pk)
+    petition = get_petition(request, pk, act=True)
     if petition.state not in (State.ACCEPTED, State.RETURNED):
         return redirect("staff:petition", pk=petition.pk)
     if request.method == "GET" or petition.state == State.RETURNED:
@@ -101,7 +101,7 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
 @task_force_only
 def review_return(request: HttpRequest, pk: int) -> HttpResponse:
     """Uphold a return and reassign, or reject it so the unit keeps the case."""
-    petition = get_petition(request, pk)
+    petition = get_petition(request, pk, act=True)
     units = selectors.handling_units_queryset(petition.jurisdiction)
     form = ReviewReturnForm(request.POST, units=units)
 
@@ -139,7 +139,7 @@ def review_return(request: HttpRequest, pk: int) -> HttpResponse:
 @task_force_only
 def letters(request: HttpRequest) -> HttpResponse:
     """Confirmed by their units: the transfer letter is owed, or a leader's approval first."""
-    page = paginate(request, selectors.letters_queue(visible(request)), timezone.localdate())
+    page = paginate(request, selectors.letters_queue(workable(request)), timezone.localdate())
     return render(request, "petitions/staff/letters.html", {"page": page})
 
 
@@ -147,7 +147,7 @@ def letters(request: HttpRequest) -> HttpResponse:
 @task_force_only
 def submit_approval(request: HttpRequest, pk: int) -> HttpResponse:
     """呈批: send a confirmed petition to a leader before the letter is issued."""
-    petition = get_petition(request, pk)
+    petition = get_petition(request, pk, act=True)
     form = SubmitApprovalForm(request.POST, leaders=selectors.leaders_for(petition))
     outcome = run_action(
         request,
@@ -169,7 +169,7 @@ def submit_approval(request: HttpRequest, pk: int) -> HttpResponse:
 @task_force_only
 def issue_letter(request: HttpRequest, pk: int) -> HttpResponse:
     """《转办函》: issue the letter; the unit's contact and reply limits start."""
-    petition = get_petition(request, pk)
+    petition = get_petition(request, pk, act=True)
     url = reverse("staff:petition", args=[petition.pk])
     outcome = run_action(
         request,
@@ -187,7 +187,7 @@ def issue_letter(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @task_force_only
 def extensions(request: HttpRequest) -> HttpResponse:
-    page = paginate(request, selectors.pending_extensions(visible(request)))
+    page = paginate(request, selectors.pending_extensions(workable(request)))
     return render(
         request, "petitions/staff/extensions.html", {"page": page, "form": ExtensionDecisionForm()}
     )
@@ -196,7 +196,7 @@ def extensions(request: HttpRequest) -> HttpResponse:
 @require_POST
 @task_force_only
 def decide_extension(request: HttpRequest, pk: int) -> HttpResponse:
-    extension = get_object_or_404(Extension.objects.filter(petition__in=visible(request)), pk=pk)
+    extension = get_object_or_404(Extension.objects.filter(petition__in=workable(request)), pk=pk)
     form = ExtensionDecisionForm(request.POST)
     url = reverse("staff:extensions")
 

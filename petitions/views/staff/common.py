@@ -10,8 +10,9 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
-from petitions import deadlines
+from petitions import access, deadlines, levels
 from petitions.models import Petition, PetitionQuerySet, Role, User
 from petitions.selectors import staff as selectors
 
@@ -47,9 +48,24 @@ def visible(request: HttpRequest) -> PetitionQuerySet:
     return request._staff_visible
 
 
-def get_petition(request: HttpRequest, pk: int) -> Petition:
-    """The petition with its related rows, or 404 when it is not in the user's jurisdiction."""
-    return get_object_or_404(selectors.petition_detail_queryset(visible(request)), pk=pk)
+def workable(request: HttpRequest) -> PetitionQuerySet:
+    """What the task force works on: its own level's cases and those of levels it stands in for;
+    its districts' other cases it only reads (docs/rules.md §1). Other roles: what they see."""
+    if request.user.role != Role.TASK_FORCE:
+        return visible(request)
+    if not hasattr(request, "_staff_workable"):
+        acting = levels.acting_ids(request.user.unit)
+        request._staff_workable = visible(request).filter(jurisdiction_id__in=acting)
+    return request._staff_workable
+
+
+def get_petition(request: HttpRequest, pk: int, *, act: bool = False) -> Petition:
+    """The petition with its related rows, or 404 when it is not in the user's jurisdiction; with
+    `act`, 403 when the user's task force only reads it (another level runs it)."""
+    petition = get_object_or_404(selectors.petition_detail_queryset(visible(request)), pk=pk)
+    if act and not access.task_force_acts_on(request.user, petition):
+        raise PermissionDenied(_("Another level's task force runs this petition; you can read it."))
+    return petition
 
 
 def paginate(request: HttpRequest, queryset: QuerySet, today: object = None) -> Page:

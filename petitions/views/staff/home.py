@@ -11,13 +11,13 @@ from petitions import verification
 from petitions.models import Role
 from petitions.selectors import staff as selectors
 
-from .common import staff_only, visible
+from .common import staff_only, workable
 
 
 @require_GET
 @staff_only()
 def home(request: HttpRequest) -> HttpResponse:
-    petitions = visible(request)
+    petitions = workable(request)
     context = {
         "counts": selectors.counts(petitions, timezone.localdate()),  # one aggregate query
         "extensions": selectors.pending_extensions(petitions).count()

@@ -17,7 +17,7 @@ from petitions.selectors import duplicates
 from petitions.selectors import staff as selectors
 from petitions.views.actions import run_action
 
-from .common import get_petition, paginate, task_force_only, visible
+from .common import get_petition, paginate, task_force_only, workable
 
 SEARCH_LIMIT = 20
 REGISTER_ERRORS = {
@@ -34,7 +34,7 @@ REGISTER_ERRORS = {
 @task_force_only
 def intake(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
-    petitions = visible(request)
+    petitions = workable(request)
     page = paginate(request, selectors.intake_queue(petitions, state), timezone.localdate())
     duplicates.flag([p for p in page if p.state == State.REGISTERED], petitions)
     tabs = petitions.filter(state__in=selectors.INTAKE_STATES).aggregate(
@@ -57,7 +57,7 @@ def _triage_page(
     duplicate_form: DuplicateForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    petitions = visible(request)
+    petitions = workable(request)
     context = {
         "petition": petition,
         "matches": duplicates.likely_duplicates(petition, petitions),
@@ -74,7 +74,7 @@ def _triage_page(
 @require_GET
 @task_force_only
 def triage(request: HttpRequest, pk: int) -> HttpResponse:
-    petition = get_petition(request, pk)
+    petition = get_petition(request, pk, act=True)
     if petition.state != State.REGISTERED:
         return redirect("staff:petition", pk=petition.pk)
     return _triage_page(request, petition)
@@ -83,7 +83,7 @@ def triage(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @task_force_only
 def accept(request: HttpRequest, pk: int) -> HttpResponse:
-    petition = get_petition(request, pk)
+    petition = get_petition(request, pk, act=True)
     form = AcceptForm(request.POST)
     outcome = run_action(
         request,
@@ -107,7 +107,7 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @task_force_only
 def reject(request: HttpRequest, pk: int) -> HttpResponse:
-    petition = get_petition(request, pk)
+    petition = get_petition(request, pk, act=True)
     form = RejectForm(request.POST)
     outcome = run_action(
         request,
@@ -128,8 +128,8 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @task_force_only
 def mark_duplicate(request: HttpRequest, pk: int) -> HttpResponse:
-    petition = get_petition(request, pk)
-    form = DuplicateForm(request.POST, petitions=visible(request))
+    petition = get_petition(request, pk, act=True)
+    form = DuplicateForm(request.POST, petitions=workable(request))
     outcome = run_action(
         request,
         form,

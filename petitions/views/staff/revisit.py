@@ -15,13 +15,13 @@ from petitions.models import Petition, Rating, State
 from petitions.selectors import staff as selectors
 from petitions.views.actions import EmptyForm, run_action
 
-from .common import get_petition, paginate, task_force_only, visible
+from .common import get_petition, paginate, task_force_only, workable
 
 
 @require_GET
 @task_force_only
 def revisits(request: HttpRequest) -> HttpResponse:
-    page = paginate(request, selectors.revisit_queue(visible(request)), timezone.localdate())
+    page = paginate(request, selectors.revisit_queue(workable(request)), timezone.localdate())
     return render(request, "petitions/staff/revisits.html", {"page": page})
 
 
@@ -50,7 +50,7 @@ def _revisit_page(
 @task_force_only
 def revisit(request: HttpRequest, pk: int) -> HttpResponse:
     """The call or visit and the firm's rating; 不满意 sends it back for re-handling."""
-    petition = get_petition(request, pk)
+    petition = get_petition(request, pk, act=True)
     if petition.state != State.REPLIED:
         return redirect("staff:petition", pk=petition.pk)
     if request.method == "GET":
@@ -88,7 +88,7 @@ def revisit(request: HttpRequest, pk: int) -> HttpResponse:
 @task_force_only
 def conclude(request: HttpRequest, pk: int) -> HttpResponse:
     """Conclude without a rating, e.g. when the firm cannot be reached (with a note)."""
-    petition = get_petition(request, pk)
+    petition = get_petition(request, pk, act=True)
     form = ConcludeForm(request.POST)
     outcome = run_action(
         request,
@@ -106,7 +106,7 @@ def conclude(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @task_force_only
 def archive(request: HttpRequest, pk: int) -> HttpResponse:
-    petition = get_petition(request, pk)
+    petition = get_petition(request, pk, act=True)
     url = reverse("staff:petition", args=[petition.pk])
     outcome = run_action(
         request,
