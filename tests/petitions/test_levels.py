@@ -73,7 +73,8 @@ class TestWhoActs:
         city_case = flow.registered(world)
         zone_case = district_petition(world, levels.zone)
         visible = Petition.objects.visible_to(levels.district_staff)
-        assert city_case not in visible and zone_case not in visible
+        assert city_case not in visible
+        assert zone_case not in visible
         with pytest.raises(PermissionDenied):
             workflow.accept(petition_id=city_case.pk, actor=levels.district_staff)
 
@@ -90,8 +91,10 @@ class TestPassUp:
         assert petition.state == State.REGISTERED
         assert petition.received_at == received
         event = last_event(petition)
-        assert event.action == "pass_up" and event.visible_to_firm
-        assert "区级无法协调用地指标" in event.note and world.city.name in event.note
+        assert event.action == "pass_up"
+        assert event.visible_to_firm
+        assert "区级无法协调用地指标" in event.note
+        assert world.city.name in event.note
         move = LevelTransfer.objects.get(petition=petition)
         assert (move.from_jurisdiction, move.to_jurisdiction) == (world.district, world.city)
         # The district keeps reading the case and its history, but no longer acts on it.
@@ -162,7 +165,8 @@ class TestHandDown:
         petition = workflow.hand_down(
             petition_id=petition.pk, actor=world.staff, to=world.district, reason="属龙湖区事权"
         )
-        assert petition.jurisdiction == world.district and petition.state == State.REGISTERED
+        assert petition.jurisdiction == world.district
+        assert petition.state == State.REGISTERED
         assert last_event(petition).action == "hand_down"
         assert last_event(petition).visible_to_firm
         workflow.accept(petition_id=petition.pk, actor=levels.district_staff)
