@@ -1,8 +1,9 @@
 """Reminders (Uxin 二(四) 提醒; Shantou 三(四)): one digest per person, never one mail per petition.
 
 Daily, on working days: what is due tomorrow (the next working day), due today, and overdue, for each
-handling unit and each task force. Thursdays: every unresolved petition whose lead unit has not yet
-reported progress for this week.
+handling unit and each task force. A task force's digest covers every level it runs: its own, and
+those below it with no task-force account, where it stands in and the digest names them (docs/rules.md
+§1). Thursdays: every unresolved petition whose lead unit has not yet reported progress for this week.
 
 Each person's digest is claimed (`Reminder`, unique per person, kind and day) and written as a notice
 (`notices.outbox.tell`) in one transaction, so a run that dies midway is finished by the next run and
@@ -29,10 +30,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from notices import outbox
-from petitions import workdays
+from petitions import levels, workdays
 from petitions.models import (
     HANDLING_STATES,
     OPEN_STATES,
+    OrgUnit,
     Petition,
     ProgressReport,
     Role,
@@ -162,7 +164,8 @@ def _tell_all(
 
 
 def _personal(context: dict, day: date, missed: list[date], late: bool) -> dict:
-    """The date stamp of the SMS and e-mail, marked 补发 when late, and a note saying why."""
+    """The date stamp of the SMS and e-mail, marked 补发 when late and with the levels a task force
+    stands in for, and a note saying why."""
     with translation.override(settings.LANGUAGE_CODE):
         stamp = f"{day:%Y-%m-%d}"
         note = ""
@@ -177,6 +180,23 @@ def _personal(context: dict, day: date, missed: list[date], late: bool) -> dict:
             note = _("Sent late: this reminder was due on %(date)s.") % {"date": context["due"]}
         if note:
             stamp = _("%(date)s (sent late)") % {"date": stamp}
+        if stand_in := context.get("stand_in"):
+            # A parent standing in for a level without a task force (docs/rules.md §1) sees which
+            # levels the digest covers in the subject, the in-app notice and the e-mail.
+            mark = (
+                _("%(date)s, including %(levels)s")
+                if context.get("with_own")
+                else _("%(date)s, for %(levels)s")
+            )
+            stamp = mark % {"date": stamp, "levels": stand_in}
+            if note:  # the note replaces the counts in the in-app text: it names the levels too
+                note = " ".join(
+                    (
+                        note,
+                        _("It covers %(levels)s, which has no task force of its own.")
+                        % {"levels": stand_in},
+                    )
+                )
     # The stamp opens the SMS, the in-app notice and the e-mail (notices/catalogue.py).
     return {**context, "date": stamp, "full_note": note}
 
@@ -296,23 +316,101 @@ def collect_due(on: date) -> dict[tuple[str, int], Digest]:
 def _recipients(key: tuple[str, int]) -> list[User]:
     kind, unit_id = key
     if kind == "tf":
-        # The task force of the jurisdiction (its unit sits directly under it).
+        # The task force of the jurisdiction that runs the level (its unit sits directly under it;
+        # the caller resolves the level with levels.run_by, docs/rules.md §1).
         people = User.objects.filter(is_active=True, role=Role.TASK_FORCE, unit__parent_id=unit_id)
     else:
         people = User.objects.filter(is_active=True, role=Role.HANDLER, unit_id=unit_id)
     return list(people.order_by("pk"))
 
 
+@dataclass
+class Level:
+    """One jurisdiction's part of a task force's digest."""
+
+    jurisdiction: OrgUnit
+    digest: Digest
+    own: bool  # the task force's own level; False where it stands in for a level without one
+
+
+def _by_runner(due: dict[tuple[str, int], Digest]) -> dict[OrgUnit, list[Level]]:
+    """The task forces' digests grouped by the jurisdiction whose task force runs each level: its
+    own, or the nearest parent's while the level has no task-force account (docs/rules.md §1). A
+    level that nobody above runs either stays its own, with nobody in it."""
+    ids = [pk for kind, pk in due if kind == "tf"]
+    jurisdictions = OrgUnit.objects.in_bulk(ids)
+    runners: dict[int, OrgUnit] = {}
+    grouped: dict[int, list[Level]] = defaultdict(list)
+    for pk in ids:
+        jurisdiction = jurisdictions[pk]
+        runner = levels.run_by(jurisdiction)
+        runners[runner.pk] = runner
+        grouped[runner.pk].append(
+            Level(jurisdiction, due[("tf", pk)], own=runner.pk == jurisdiction.pk)
+        )
+    # The own level first, then the levels stood in for by name: a stable order for the body.
+    return {
+        runners[pk]: sorted(parts, key=lambda lv: (not lv.own, lv.jurisdiction.name))
+        for pk, parts in sorted(grouped.items())
+    }
+
+
+def _task_force_group(runner: OrgUnit, parts: list[Level], on: date) -> Group:
+    """One digest for everybody of the task force that runs these levels; where it stands in for
+    a level, the stamp and the body name that level (docs/jobs.md, "Digests and reminders")."""
+    stand_in = [lv.jurisdiction.name for lv in parts if not lv.own]
+    total = Digest(
+        overdue=[p for lv in parts for p in lv.digest.overdue],
+        today=[p for lv in parts for p in lv.digest.today],
+        tomorrow=[p for lv in parts for p in lv.digest.tomorrow],
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        if stand_in:
+            sections = [{"heading": _heading(lv), "digest": lv.digest} for lv in parts]
+            body = render_to_string(
+                "emails/daily_digest_levels.txt", {"sections": sections, "on": on}
+            ).strip()
+        else:
+            body = render_to_string("emails/daily_digest.txt", {"digest": total, "on": on}).strip()
+    context = {
+        "overdue": len(total.overdue),
+        "today": len(total.today),
+        "tomorrow": len(total.tomorrow),
+        "body": body,
+    }
+    if stand_in:
+        context |= {"stand_in": "、".join(stand_in), "with_own": any(lv.own for lv in parts)}
+    return Group(
+        owner=f"tf{runner.pk}",
+        code="tf.due",
+        people=_recipients(("tf", runner.pk)),
+        count=len(total),
+        context=context,
+        link=reverse("staff:home"),
+    )
+
+
+def _heading(level: Level) -> str:
+    if level.own:
+        return _("%(name)s (your own jurisdiction)") % {"name": level.jurisdiction.name}
+    return _(
+        "%(name)s (it has no task-force account of its own; your task force stands in for it)"
+    ) % {"name": level.jurisdiction.name}
+
+
 def _daily_groups(on: date) -> list[Group]:
-    groups = []
-    for key, digest in sorted(collect_due(on).items()):
+    due = collect_due(on)
+    # The task forces' digests first, then the units', as before the levels.
+    groups = [_task_force_group(runner, parts, on) for runner, parts in _by_runner(due).items()]
+    for key, digest in sorted(due.items()):
+        if key[0] == "tf":
+            continue
         with translation.override(settings.LANGUAGE_CODE):
             body = render_to_string("emails/daily_digest.txt", {"digest": digest, "on": on}).strip()
-        task_force = key[0] == "tf"
         groups.append(
             Group(
                 owner=f"{key[0]}{key[1]}",
-                code="tf.due" if task_force else "unit.due",
+                code="unit.due",
                 people=_recipients(key),
                 count=len(digest),
                 context={
@@ -321,7 +419,7 @@ def _daily_groups(on: date) -> list[Group]:
                     "tomorrow": len(digest.tomorrow),
                     "body": body,
                 },
-                link=reverse("staff:home" if task_force else "handler:inbox"),
+                link=reverse("handler:inbox"),
             )
         )
     return groups
