@@ -46,6 +46,8 @@ class Case:
     lead: OrgUnit
     co_units: list[OrgUnit]
     script: list[tuple[str, dict[str, Any]]]
+    # The level that runs the case now: the firm's, until it is passed up or handed down.
+    jurisdiction: OrgUnit
     received_at: datetime | None = None
     title: str = ""
     content: str = ""
@@ -88,24 +90,34 @@ class Planner:
         topics = _TopicPicker(self.world.data["topics"])
         firms = _FirmPicker(self.world.firms, self.world.firm_users)
         rejected = iter(self.world.data["rejected_topics"])
+        by_uscc = {firm.uscc: firm for firm in self.world.firms}
         cases: list[Case] = []
         for scenario in SCENARIOS:
             lo, hi = scenario.days
             for j in range(scenario.count):
                 index = len(cases)
-                firm = firms.pick(account=scenario.needs_account, city=scenario.city_only)
-                if scenario.name.startswith("rejected"):
-                    topic = {
-                        "type": PetitionType.SUGGESTION,
-                        "theme": "other",
-                        "request": "",
-                        "lead": "gongxin",
-                        "co_units": [],
-                        **next(rejected),
-                    }
+                if scenario.topic:
+                    topic = self.world.data["level_topics"][scenario.topic]
+                    firm = by_uscc[topic["firm"]]
+                    case = self._fixed_case(index, scenario.name, firm, topic, scenario.script)
                 else:
-                    topic = topics.pick(scenario.types, with_co_units=scenario.with_co_units)
-                case = self._case(index, scenario.name, firm, topic, scenario.script)
+                    firm = firms.pick(account=scenario.needs_account, city=scenario.city_only)
+                    if scenario.name.startswith("rejected"):
+                        topic = {
+                            "type": PetitionType.SUGGESTION,
+                            "theme": "other",
+                            "request": "",
+                            "lead": "gongxin",
+                            "co_units": [],
+                            **next(rejected),
+                        }
+                    else:
+                        topic = topics.pick(
+                            scenario.types,
+                            with_co_units=scenario.with_co_units,
+                            leads=self._leads_of(firm.jurisdiction),
+                        )
+                    case = self._case(index, scenario.name, firm, topic, scenario.script)
                 days_ago = lo + (hi - lo) * j // max(scenario.count - 1, 1)
                 self._schedule(case, now, self._received(case, now, days_ago))
                 cases.append(case)
@@ -136,17 +148,51 @@ class Planner:
         topic: dict[str, Any],
         script: list[tuple[str, dict[str, Any]]],
     ) -> Case:
-        lead_key = topic["lead"]
-        if firm.jurisdiction.kind == UnitKind.CITY:
-            lead = self.world.units[lead_key]
-            co_units = [self.world.units[k] for k in topic["co_units"]]
-        else:
-            # A district firm's petition is handled in its district: by the district government,
-            # or by the district's own department where there is one.
-            district = next(k for k, u in self.world.units.items() if u.pk == firm.jurisdiction_id)
-            own = {"shijian": f"{district}_scjg", "zhujian": f"{district}_zjj"}.get(lead_key)
-            lead = self.world.units.get(own) or self.world.units[district]
-            co_units = []
+        # Each level assigns its own cases to its own units (docs/rules.md §1): the topic names the
+        # city's department, a district or zone gives it to its department doing that work there, or
+        # to the one its routing catalogue proposes for the theme.
+        level = firm.jurisdiction
+        lead = self.world.counterpart(level, topic["lead"]) or self.world.default_lead(
+            level, topic["theme"]
+        )
+        co_units = [
+            unit
+            for key in topic["co_units"]
+            if (unit := self.world.counterpart(level, key)) is not None and unit.pk != lead.pk
+        ]
+        return self._new_case(index, scenario, firm, topic, script, lead, co_units)
+
+    def _fixed_case(
+        self,
+        index: int,
+        scenario: str,
+        firm: Enterprise,
+        topic: dict[str, Any],
+        script: list[tuple[str, dict[str, Any]]],
+    ) -> Case:
+        """A case of fixtures/demo.json "level_topics": its units are those of the level that
+        assigns it in the end (the city for a case passed up to it)."""
+        units = self.world.units
+        lead = units[topic["lead"]]
+        co_units = [units[key] for key in topic["co_units"]]
+        return self._new_case(index, scenario, firm, topic, script, lead, co_units)
+
+    def _leads_of(self, level: OrgUnit) -> set[str] | None:
+        """The topics' leads a lower level has a department for; None for the city (all)."""
+        if level.kind == UnitKind.CITY:
+            return None
+        return {key for (pk, key) in self.world.counterparts if pk == level.pk}
+
+    def _new_case(
+        self,
+        index: int,
+        scenario: str,
+        firm: Enterprise,
+        topic: dict[str, Any],
+        script: list[tuple[str, dict[str, Any]]],
+        lead: OrgUnit,
+        co_units: list[OrgUnit],
+    ) -> Case:
         channel = CHANNELS[index % len(CHANNELS)]
         has_account = firm.pk in self.world.firm_users
         if channel == Channel.PORTAL and not has_account:
@@ -162,6 +208,7 @@ class Planner:
             lead=lead,
             co_units=co_units,
             script=script,
+            jurisdiction=firm.jurisdiction,
             title=topic["title"],
             content=topic["content"],
         )
@@ -223,12 +270,21 @@ class _TopicPicker:
         self.uses = [0] * len(topics)
         self.turn = 0
 
-    def pick(self, types: tuple[str, ...] = (), *, with_co_units: bool = False) -> dict[str, Any]:
+    def pick(
+        self,
+        types: tuple[str, ...] = (),
+        *,
+        with_co_units: bool = False,
+        leads: set[str] | None = None,
+    ) -> dict[str, Any]:
+        """`leads`: prefer topics whose lead the firm's level has (a district has no tax bureau)."""
         fits = [
             i
             for i, t in enumerate(self.topics)
             if (not types or t["type"] in types) and (not with_co_units or t["co_units"])
         ]
+        if leads is not None:
+            fits = [i for i in fits if self.topics[i]["lead"] in leads] or fits
         self.turn += 1
         n = len(self.topics)
         best = min(fits, key=lambda i: (self.uses[i], (i - self.turn * 17) % n))

@@ -1,6 +1,7 @@
 """Plays the demo: each step of each case calls one `petitions.workflow` function as the person who
 would act, at the step's moment in the past, so that deadlines are realistic and some petitions are
-overdue today.
+overdue today. The task force and the leader who act are those of the level that runs the case at
+that moment (docs/rules.md §1).
 """
 
 from __future__ import annotations
@@ -25,12 +26,10 @@ from petitions.demo.scenarios import (
     CONTACT_SUMMARIES,
     EVALUATION_COMMENTS,
     EXTENSION_REASON,
-    LEADER_USERNAME,
     OPINION_TEXT,
     PROGRESS_TEXTS,
     REVISIT_METHODS,
     SEND_BACK_TEXT,
-    TASK_FORCE_USERNAME,
     TICKET_PREFIX,
     UNSAT,
     WITHDRAW_NOTE,
@@ -39,6 +38,7 @@ from petitions.demo.scenarios import (
 from petitions.demo.world import World
 from petitions.models import (
     Channel,
+    OrgUnit,
     PetitionType,
     Rating,
     ReturnReason,
@@ -84,8 +84,12 @@ class Player:
 
     # --- steps: each calls one workflow function as the person who would act -------------------------
 
-    def _staff(self) -> User:
-        return self.world.users[TASK_FORCE_USERNAME]
+    def _staff(self, case: Case) -> User:
+        """The task force of the level that runs the case now."""
+        return self.world.task_forces[case.jurisdiction.pk]
+
+    def _leader(self, case: Case) -> User:
+        return self.world.leaders[case.jurisdiction.pk]
 
     def _pid(self, case: Case) -> int:
         assert case.petition_id is not None
@@ -114,7 +118,7 @@ class Player:
                 else ""
             )
             petition = workflow.register(
-                actor=self._staff(), received_at=case.received_at, channel_ref=ref, **common
+                actor=self._staff(case), received_at=case.received_at, channel_ref=ref, **common
             )
         case.petition_id = petition.pk
 
@@ -128,7 +132,7 @@ class Player:
     def _do_reject(self, case: Case) -> None:
         workflow.reject(
             petition_id=self._pid(case),
-            actor=self._staff(),
+            actor=self._staff(case),
             reason=case.topic["reason"],
             explanation=case.topic["explanation"],
         )
@@ -137,7 +141,7 @@ class Player:
         assert case.original is not None
         workflow.mark_duplicate(
             petition_id=self._pid(case),
-            actor=self._staff(),
+            actor=self._staff(case),
             original_id=self._pid(case.original),
             note="补充材料已转原承办单位。",
         )
@@ -153,7 +157,7 @@ class Player:
         )
         workflow.accept(
             petition_id=self._pid(case),
-            actor=self._staff(),
+            actor=self._staff(case),
             classification={
                 "scope_class": "overall" if suggestion else "departmental",
                 "demand_class": "common" if suggestion else "individual",
@@ -169,12 +173,31 @@ class Player:
             return Tier.KEY
         return Tier.COMPLEX if case.co_units else Tier.GENERAL
 
+    def _do_pass_up(self, case: Case) -> None:
+        petition = workflow.pass_up(
+            petition_id=self._pid(case), actor=self._staff(case), reason=case.topic["level_reason"]
+        )
+        case.jurisdiction = petition.jurisdiction
+
+    def _do_hand_down(self, case: Case, to: str) -> None:
+        petition = workflow.hand_down(
+            petition_id=self._pid(case),
+            actor=self._staff(case),
+            to=self.world.units[to],
+            reason=case.topic["level_reason"],
+        )
+        case.jurisdiction = petition.jurisdiction
+
+    def _wrong_unit(self, case: Case) -> OrgUnit:
+        """A plausible wrong first choice: the topic's own, or the usual mix-up of its lead."""
+        return self.world.units[case.topic.get("wrong") or WRONG_UNIT[case.topic["lead"]]]
+
     def _do_propose(self, case: Case, wrong: bool = False) -> None:
-        unit = self.world.units[WRONG_UNIT[case.topic["lead"]]] if wrong else case.lead
+        unit = self._wrong_unit(case) if wrong else case.lead
         case.proposed = unit
         workflow.propose(
             petition_id=self._pid(case),
-            actor=self._staff(),
+            actor=self._staff(case),
             unit=unit,
             co_units=[u for u in case.co_units if u.pk != unit.pk],
         )
@@ -191,7 +214,7 @@ class Player:
                 f"该事项主要涉及{suggested.short_name or suggested.name}职责，建议由其牵头办理。"
             )
         else:
-            suggested = self.world.units[WRONG_UNIT[case.topic["lead"]]]
+            suggested = self._wrong_unit(case)
             reason = (
                 f"该事项涉及资金和政策调整，建议由{suggested.short_name or suggested.name}牵头。"
             )
@@ -207,7 +230,7 @@ class Player:
         case.proposed = case.lead
         workflow.review_return(
             petition_id=self._pid(case),
-            actor=self._staff(),
+            actor=self._staff(case),
             uphold=True,
             unit=case.lead,
             co_units=[u for u in case.co_units if u.pk != case.lead.pk],
@@ -217,7 +240,7 @@ class Player:
     def _do_overrule(self, case: Case) -> None:
         workflow.review_return(
             petition_id=self._pid(case),
-            actor=self._staff(),
+            actor=self._staff(case),
             uphold=False,
             note="经研究，该事项主要职责在你单位，请按规定牵头办理。",
         )
@@ -225,27 +248,27 @@ class Player:
     def _do_submit(self, case: Case) -> None:
         workflow.submit_for_approval(
             petition_id=self._pid(case),
-            actor=self._staff(),
-            leader=self.world.users[LEADER_USERNAME],
+            actor=self._staff(case),
+            leader=self._leader(case),
             note=APPROVAL_NOTE,
         )
 
     def _do_approve(self, case: Case) -> None:
         workflow.approve(
             petition_id=self._pid(case),
-            actor=self.world.users[LEADER_USERNAME],
+            actor=self._leader(case),
             instruction=APPROVE_TEXT,
         )
 
     def _do_send_back(self, case: Case) -> None:
         workflow.send_back(
             petition_id=self._pid(case),
-            actor=self.world.users[LEADER_USERNAME],
+            actor=self._leader(case),
             instruction=SEND_BACK_TEXT,
         )
 
     def _do_letter(self, case: Case) -> None:
-        workflow.issue_transfer_letter(petition_id=self._pid(case), actor=self._staff())
+        workflow.issue_transfer_letter(petition_id=self._pid(case), actor=self._staff(case))
 
     def _do_contact(self, case: Case) -> None:
         method, summary = CONTACT_SUMMARIES[case.index % len(CONTACT_SUMMARIES)]
@@ -286,7 +309,7 @@ class Player:
         assert case.extension_id is not None
         workflow.decide_extension(
             extension_id=case.extension_id,
-            actor=self._staff(),
+            actor=self._staff(case),
             approve=approve,
             note="理由充分，同意延期。"
             if approve
@@ -313,17 +336,17 @@ class Player:
         else:
             workflow.evaluate(
                 petition_id=self._pid(case),
-                actor=self._staff(),
+                actor=self._staff(case),
                 rating=rating,
                 comment=comment,
                 method=REVISIT_METHODS[case.index % len(REVISIT_METHODS)],
             )
 
     def _do_conclude(self, case: Case) -> None:
-        workflow.conclude(petition_id=self._pid(case), actor=self._staff(), note=CONCLUDE_NOTE)
+        workflow.conclude(petition_id=self._pid(case), actor=self._staff(case), note=CONCLUDE_NOTE)
 
     def _do_archive(self, case: Case) -> None:
-        workflow.archive(petition_id=self._pid(case), actor=self._staff())
+        workflow.archive(petition_id=self._pid(case), actor=self._staff(case))
 
 
 def load(data: dict[str, Any], travel: Travel) -> None:

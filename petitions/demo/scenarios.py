@@ -15,9 +15,6 @@ from petitions.models import (
     ReturnReason,
 )
 
-LEADER_USERNAME = "lingdao"
-TASK_FORCE_USERNAME = "zhuanban"
-
 # A plausible wrong first choice of lead unit, for petitions that are returned (退回).
 WRONG_UNIT = {
     "gongxin": "fagai",
@@ -32,6 +29,7 @@ WRONG_UNIT = {
     "gongdian": "fagai",
     "shengtai": "zhujian",
     "shangwu": "gongxin",
+    "jinrong": "gongxin",
 }
 
 # Channels in turn; the portal is used only by firms with an account, others come in by 粤商通.
@@ -119,6 +117,8 @@ class Scenario:
     city_only: bool = False  # city-level firm, so city departments can handle it
     with_co_units: bool = False
     types: tuple[str, ...] = ()
+    # A case of fixtures/demo.json "level_topics": its firm, text and units are fixed there.
+    topic: str = ""
 
 
 COORD = (PetitionType.COORDINATION,)
@@ -238,6 +238,42 @@ SCENARIOS = [
         with_co_units=True,
     ),
     Scenario("archived", 8, (38, 60), [*HANDLING, R, _evaluate(SAT), ("archive", {})]),
+    # Between levels (docs/rules.md §1): 龙湖区 triages a case and passes it up; the city assigns it
+    # to a stationed unit (中直、省直驻汕单位) with 龙湖区's 工信局 co-handling.
+    Scenario(
+        "passed_up",
+        1,
+        (18, 18),
+        [A, ("pass_up", {}), A, P, C, L, K, ("opinion", {}), R],
+        topic="passed_up",
+    ),
+    # The city hands a case of a city-level firm down to 金平区, where the matter lies.
+    Scenario(
+        "handed_down",
+        1,
+        (9, 9),
+        [("hand_down", {"to": "jinping"}), *HANDLING, PR],
+        topic="handed_down",
+    ),
+    # The city keeps a case and has a district's government lead it, its 住建局 co-handling.
+    Scenario("assigned_to_district", 1, (12, 12), [*HANDLING, PR], topic="assigned_to_district"),
+    # Wrong remit in the zone: the unit returns the case naming the competent one, the zone's task
+    # force upholds the return and reassigns (Hailar 二(四)2; docs/rules.md §3, §4.3).
+    Scenario(
+        "zone_reassigned",
+        1,
+        (11, 11),
+        [
+            A,
+            ("propose", {"wrong": True}),
+            ("return", {"code": ReturnReason.NOT_OUR_REMIT}),
+            ("uphold", {}),
+            C,
+            L,
+            K,
+        ],
+        topic="zone_reassigned",
+    ),
 ]
 # Duplicates (重复件) follow an earlier accepted petition of the same firm.
 DUPLICATE_SCRIPTS = [
@@ -251,6 +287,8 @@ DUPLICATE_ORIGINS = ("archived", "concluded_revisit", "in_progress_reported", "a
 # When each step happens: (working days after the previous step, hour of day).
 DELAYS: dict[str, tuple[int, int]] = {
     "withdraw": (1, 10),
+    "pass_up": (1, 10),
+    "hand_down": (0, 17),
     "reject": (1, 10),
     "duplicate": (1, 9),
     "accept": (0, 15),

@@ -1,4 +1,5 @@
-"""The demo's reference data: the org tree, the firms and the accounts (fixtures/demo.json)."""
+"""The demo's reference data: the org tree, the firms and the accounts (fixtures/demo.json), and each
+jurisdiction's routing catalogue."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 
-from petitions import roles
+from petitions import roles, routing
 from petitions.models import (
     Enterprise,
     EnterpriseTag,
     OrgUnit,
     Role,
+    RoutingRule,
     Theme,
+    UnitKind,
     User,
 )
 
@@ -29,7 +32,11 @@ def read_data() -> dict[str, Any]:
 
 
 class World:
-    """The demo's organisation, firms and accounts, created from fixtures/demo.json."""
+    """The demo's organisation, firms and accounts, created from fixtures/demo.json.
+
+    Every jurisdiction (the city, its districts and its zone) runs the mechanism itself
+    (docs/rules.md §1): each has its task force, leader, supervision office and departments.
+    """
 
     def __init__(self, data: dict[str, Any]) -> None:
         self.data = data
@@ -38,6 +45,11 @@ class World:
         self.users: dict[str, User] = {}
         self.handlers: dict[int, User] = {}  # unit pk → its handler
         self.firm_users: dict[int, User] = {}  # enterprise pk → its account
+        self.task_forces: dict[int, User] = {}  # jurisdiction pk → its task force's account
+        self.leaders: dict[int, User] = {}  # jurisdiction pk → its leader
+        # (jurisdiction pk, the city department's key) → the department that does that work there:
+        # the city's 工信局 "gongxin" is 龙湖区工信局 in 龙湖区 and 高新区经发局 in the zone.
+        self.counterparts: dict[tuple[int, str], OrgUnit] = {}
         self.themes = dict(Theme.objects.values_list("code", "pk"))
 
     def create(self) -> None:
@@ -47,6 +59,26 @@ class World:
         for username, codes in self.data["liaison_leaders"].items():
             for firm in Enterprise.objects.filter(uscc__in=codes):
                 firm.liaison_leaders.add(self.users[username])
+        # The catalogue's defaults for every jurisdiction (docs/rules.md §10), before any case is
+        # assigned, so that its counters count the demo's proposals.
+        for unit in self.jurisdictions():
+            routing.seed_defaults(unit)
+
+    def jurisdictions(self) -> list[OrgUnit]:
+        return [u for u in self.units.values() if u.is_jurisdiction]
+
+    def counterpart(self, jurisdiction: OrgUnit, key: str) -> OrgUnit | None:
+        """The department of `jurisdiction` that does the work of the city department `key`."""
+        return self.counterparts.get((jurisdiction.pk, key))
+
+    def default_lead(self, jurisdiction: OrgUnit, theme: str) -> OrgUnit:
+        """The lead the jurisdiction's routing catalogue proposes for a theme."""
+        rule = RoutingRule.objects.filter(
+            jurisdiction=jurisdiction, theme_id=self.themes[theme]
+        ).first()
+        if rule is None:  # pragma: no cover - fixtures/demo.json gives every level its departments
+            raise RuntimeError(f"the demo has no routing rule for {theme} in {jurisdiction}")
+        return rule.unit
 
     def _units(self) -> None:
         for row in self.data["units"]:
@@ -57,10 +89,14 @@ class World:
                 parent=self.units.get(row["parent"]) if row["parent"] else None,
                 contact_name=row.get("contact_name", ""),
                 contact_phone=row.get("contact_phone", ""),
+                is_stationed=row.get("is_stationed", False),
+                number_prefix=row.get("number_prefix", ""),
             )
             unit.full_clean()
             unit.save()
             self.units[row["key"]] = unit
+            if unit.kind == UnitKind.DEPARTMENT and unit.parent_id is not None:
+                self.counterparts[(unit.parent_id, row.get("counterpart", row["key"]))] = unit
 
     def _firms(self) -> None:
         tags = {t.code: t for t in EnterpriseTag.objects.all()}
@@ -110,7 +146,9 @@ class World:
             self.users[user.username] = user
             if role == Role.HANDLER:
                 self.handlers.setdefault(user.unit_id, user)
+            if role == Role.TASK_FORCE and user.unit is not None:
+                self.task_forces.setdefault(user.unit.jurisdiction().pk, user)
+            if role == Role.LEADER and user.unit is not None:
+                self.leaders.setdefault(user.unit.jurisdiction().pk, user)
             if role == Role.ENTERPRISE:
                 self.firm_users.setdefault(user.enterprise_id, user)
-
-    # --- petitions ----------------------------------------------------------------------------------
