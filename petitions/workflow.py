@@ -13,6 +13,8 @@ States and transitions (docs/rules.md §3–§4):
     registered         accept                  accepted            task force
     registered         reject                  rejected            task force (reason code)
     registered         mark_duplicate          duplicate           task force
+    registered, accepted, returned
+                       pass_up / hand_down     registered          task force (reason; another level)
     accepted           propose                 proposed            task force
     proposed           confirm                 confirmed           proposed unit
     proposed           return_petition         returned            proposed unit (reason)
@@ -133,6 +135,11 @@ def _finish(
 
 def _today() -> date:
     return timezone.localdate()
+
+
+def _top(unit: OrgUnit) -> int:
+    chain = [unit, *unit.ancestors()]
+    return chain[-1].pk
 
 
 def _check_handling_unit(petition: Petition, unit: OrgUnit, *, lead: bool = True) -> None:
@@ -520,6 +527,13 @@ def return_petition(
     if reason_code not in ReturnReason.values:
         raise WorkflowError(_("Choose a reason for the return."), code="reason_required")
     reason = kit.required(reason, _("Explain why the petition is returned."))
+    # The competent unit may sit at another level of the same city (docs/rules.md §1).
+    if suggested_unit is not None and (
+        not suggested_unit.is_active
+        or suggested_unit not in OrgUnit.objects.handling_units()
+        or _top(suggested_unit) != _top(petition.jurisdiction)
+    ):
+        raise WorkflowError(_("Name a unit of this city."), code="bad_unit")
     before = petition.state
     _fire(petition, "return_to_task_force")
     deadlines.close_step(petition, step=Step.CONFIRM, at=timezone.now())
@@ -566,10 +580,12 @@ def review_return(
         _propose_to(petition, unit, co_units)
         pending.decision = ReturnDecision.UPHELD
         action = "uphold_return"
-        message = _("Reassigned from %(old)s to %(new)s.") % {
-            "old": pending.unit.name,
-            "new": unit.name,
-        }
+        # The firm is told where its case went (Hailar 二(四)2, docs/rules.md §4).
+        message = _(
+            "%(old)s returned it as outside its remit; it now goes to %(new)s."
+            if pending.reason_code == ReturnReason.NOT_OUR_REMIT
+            else "Reassigned from %(old)s to %(new)s."
+        ) % {"old": pending.unit.name, "new": unit.name}
     else:
         _fire(petition, "overrule_return", at=now)
         deadlines.close_step(petition, step=Step.TRIAGE, at=now)
@@ -581,7 +597,14 @@ def review_return(
         message = _("%(unit)s keeps the case.") % {"unit": pending.unit.name}
     pending.decided_by, pending.decided_at, pending.decision_note = actor, now, note.strip()
     pending.save()
-    return _finish(petition, actor, action, before, note=f"{message} {note}".strip())
+    return _finish(
+        petition,
+        actor,
+        action,
+        before,
+        note=f"{message} {note}".strip(),
+        visible_to_firm=uphold,
+    )
 
 
 def _check_leader(petition: Petition, leader: User) -> None:
