@@ -1,4 +1,5 @@
-"""`python manage.py load_demo`: the Shantou demo — org tree, thirty firms, accounts, ~100 petitions.
+"""`python manage.py load_demo`: the Shantou demo — a city, two districts and a zone, thirty firms,
+accounts, ~100 petitions.
 
 Reference data comes from `fixtures/demo.json`. Petitions are then driven through
 `petitions.workflow` — the only way to change a petition's state — into every state, each step run
@@ -44,7 +45,7 @@ class Command(BaseCommand):
         if not (settings.DEBUG or options["not_production"]):
             raise CommandError(
                 "Refusing to load the demo data: DEBUG is off, so this may be a production "
-                "database. The demo creates a superuser and two dozen accounts whose password is "
+                "database. The demo creates a superuser and some sixty accounts whose password is "
                 "published. If this is not production, run again with "
                 "--i-know-this-is-not-production."
             )
