@@ -1,4 +1,5 @@
-"""System checks of the machine the project runs on and of its production settings."""
+"""System checks of the machine the project runs on, of its production settings, and of the roles each
+jurisdiction lacks."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.core.mail.backends import console, dummy, filebased, locmem
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, transaction
 from django.utils.module_loading import import_string
+
+from petitions import staffing
 
 # Backends that never deliver: they print, write to disk, keep in memory or drop every mail.
 LOGGING_MAIL_BACKENDS = (console.EmailBackend, filebased.EmailBackend, locmem.EmailBackend)
@@ -74,3 +78,24 @@ def mail_is_delivered(app_configs: Any = None, **kwargs: Any) -> list[Error]:
             )
         ]
     return []
+
+
+@register(Tags.database)
+def jurisdictions_have_every_role(
+    app_configs: Any = None, databases: Any = None, **kwargs: Any
+) -> list[Warning]:
+    """Per active jurisdiction, a role nobody holds: task force, leader, handling department,
+    supervision office (petitions/staffing.py; docs/rules.md §1). Warnings only.
+
+    It reads the database, so like Django's own database checks it runs only when asked for one
+    (`check --database default`, `migrate`); a plain `check` and `runserver` skip it, and a database
+    not migrated yet says nothing.
+    """
+    if not databases or DEFAULT_DB_ALIAS not in databases:
+        return []
+    try:
+        with transaction.atomic(using=DEFAULT_DB_ALIAS):  # a savepoint inside a test's transaction
+            found = staffing.gaps()
+    except DatabaseError:
+        return []  # the tables are not there yet (migrate runs its checks first)
+    return [Warning(gap.message, hint=gap.hint, id=gap.id) for gap in found]

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from petitions import workdays, workflow
+from petitions import staffing, workdays, workflow
 from petitions.admin.actions import WorkflowAddMixin
 from petitions.admin.history import HistoryAdmin
 from petitions.admin.scoping import JurisdictionScopedAdmin
@@ -28,11 +28,21 @@ from petitions.models import (
 
 @admin.register(OrgUnit)
 class OrgUnitAdmin(HistoryAdmin):
-    list_display = ("name", "kind", "parent", "is_active")
-    list_filter = ("kind", "is_active")
-    search_fields = ("name", "short_name")
+    list_display = ("name", "kind", "parent", "is_stationed", "number_prefix", "is_active")
+    list_filter = ("kind", "is_stationed", "is_active")
+    search_fields = ("name", "short_name", "number_prefix")
     list_select_related = ("parent",)
     autocomplete_fields = ("parent",)
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict | None = None
+    ) -> HttpResponse:
+        # The superuser builds the organisation: tell them which roles a level lacks, in the
+        # words of the system check (petitions/staffing.py; docs/rules.md §1).
+        if request.method == "GET" and request.user.is_superuser:
+            for gap in staffing.gaps():
+                messages.warning(request, gap.message)
+        return super().changelist_view(request, extra_context)
 
 
 # --- routing and time limits ----------------------------------------------------------------------
