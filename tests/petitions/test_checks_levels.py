@@ -261,3 +261,10 @@ def test_the_task_force_cannot_edit_a_unit(client, world):
     assert response.status_code == 403
     world.district.refresh_from_db()
     assert world.district.number_prefix == ""
+
+
+def test_a_handler_never_reaches_the_units_list(client, world):
+    client.force_login(world.district_handler)  # not staff: the admin sends them to its login
+    response = client.get(reverse(CHANGELIST))
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
