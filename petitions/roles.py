@@ -29,6 +29,8 @@ ALL = ("view", "add", "change", "delete")
 # Records written by workflows and jobs: read in the admin, never edited by hand.
 _RECORDS = (
     "petitions.petitionnumber",
+    "petitions.jurisdictionnumber",
+    "petitions.leveltransfer",
     "petitions.deadline",
     "petitions.petitionevent",
     "petitions.attachment",

@@ -19,6 +19,8 @@ from petitions.models import (
     Deadline,
     Evaluation,
     Extension,
+    JurisdictionNumber,
+    LevelTransfer,
     Notification,
     Petition,
     PetitionEvent,
@@ -60,6 +62,21 @@ class RecordAdmin(PetitionScopedMixin, ReadOnlyMixin, admin.ModelAdmin):
 @admin.register(PetitionNumber)
 class PetitionNumberAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("year", "last")
+
+
+@admin.register(JurisdictionNumber)
+class JurisdictionNumberAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("jurisdiction", "year", "last")
+    list_select_related = ("jurisdiction",)
+
+
+@admin.register(LevelTransfer)
+class LevelTransferAdmin(RecordAdmin):
+    """Moves between levels (docs/rules.md §1): recorded by the workflow only."""
+
+    list_display = ("created_at", "petition", "direction", "from_jurisdiction", "to_jurisdiction")
+    list_filter = ("direction",)
+    list_select_related = ("petition", "from_jurisdiction", "to_jurisdiction")
 
 
 @admin.register(Deadline)

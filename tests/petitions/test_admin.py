@@ -34,6 +34,7 @@ from petitions.models import (
     State,
     User,
 )
+from tests.factories import EnterpriseFactory
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # The history tables are read through each model's "History" page, not admins of their own.
@@ -158,6 +159,19 @@ def full_record(world):
         user=world.firm_user, petition=petition, kind="reply", title=f"{petition.number} 已答复"
     )
     RoutingRule.objects.create(jurisdiction=world.city, theme=world.theme, unit=world.dept)
+    # A case handed down and a prefixed series, so the level records have a row.
+    moved = petition_at(world, State.REGISTERED)
+    workflow.hand_down(petition_id=moved.pk, actor=world.staff, to=world.district, reason="属区级")
+    world.district.number_prefix = "LH"
+    world.district.save()
+    workflow.register(
+        actor=world.staff,
+        enterprise=EnterpriseFactory(jurisdiction=world.district),
+        channel=Channel.VISIT,
+        type=PetitionType.COMPLAINT,
+        title="区级编号",
+        content="区级编号系列。",
+    )
     return petition
 
 
