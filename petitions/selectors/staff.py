@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from petitions import routing
 from petitions.access import jurisdiction_ids_under
+from petitions.issuer import issuing_body
 from petitions.models import (
     JURISDICTION_KINDS,
     OPEN_STATES,
@@ -266,11 +267,13 @@ def issuer(petition: Petition, events: list[PetitionEvent] | None = None) -> Use
 
 def transfer_letter(petition: Petition) -> dict:
     """《转办函》: number, firm and contact, content and request, units, limits, task-force contact."""
+    signer = issuer(petition)
     return {
         "petition": petition,
         "co_units": list(petition.co_units.all()),
         "limits": letter_deadlines(petition),
-        "issuer": issuer(petition),
+        "issuer": signer,
+        "issuing_body": issuing_body(petition, signer),
         "approval": approval_record(petition),
     }
 
@@ -299,6 +302,7 @@ def dossier(petition: Petition) -> dict:
         shown = moved and event.action not in ("approve", "send_back")
         event.to_state_label = State(event.to_state).label if shown else ""
     deadline_rows = data["deadlines"]
+    signer = issuer(petition, events)
     return {
         **data,
         "petition": petition,
@@ -307,6 +311,38 @@ def dossier(petition: Petition) -> dict:
         "opinions": opinions,
         "approvals": approvals,
         "limits": letter_deadlines(petition, deadline_rows),
-        "issuer": issuer(petition, events),
+        "issuer": signer,
+        "issuing_body": issuing_body(petition, signer),
+        "printed_at": timezone.now(),
+    }
+
+
+APPROVAL_STEPS = ("submit_for_approval", "reassign_approval", "approve", "send_back")
+
+
+def approval_form(petition: Petition) -> dict:
+    """呈批表 as printed (Shantou 三(二)): the proposed handling, who submitted it to which leader and
+    why, and the leader's instruction; issued by the same body as the letter and the dossier."""
+    events = list(
+        petition.events.filter(action__in=(*APPROVAL_STEPS, "issue_transfer_letter"))
+        .select_related("actor__unit")
+        .order_by("created_at", "pk")
+    )
+    signer = issuer(petition, events)
+    steps = [e for e in events if e.action in APPROVAL_STEPS]
+    # The form is the latest submission; an earlier round that was sent back is in `steps`.
+    last = max((i for i, e in enumerate(steps) if e.action == "submit_for_approval"), default=-1)
+    decided = [e for e in steps[last + 1 :] if e.action in ("approve", "send_back")]
+    shown = (last >= 0) + bool(decided)
+    return {
+        "petition": petition,
+        "co_units": list(petition.co_units.all()),
+        "submission": steps[last] if last >= 0 else None,
+        "decision": decided[-1] if decided else None,
+        # The whole history only when there is more than the form shows (a reassignment, a round
+        # sent back).
+        "steps": steps if len(steps) > shown else [],
+        "issuer": signer,
+        "issuing_body": issuing_body(petition, signer),
         "printed_at": timezone.now(),
     }

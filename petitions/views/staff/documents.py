@@ -1,6 +1,8 @@
-"""Printed documents: the transfer letter (《转办函》) and the archive dossier, as HTML and PDF.
+"""Printed documents: the transfer letter (《转办函》), the approval form (呈批表) and the archive
+dossier, as HTML and PDF.
 
-The HTML print page and the PDF come from the same template under templates/print/.
+The HTML print page and the PDF come from the same template under templates/print/; each names the
+same issuing body (petitions/issuer.py).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from .common import get_petition, staff_only
 
 LETTER = "print/transfer_letter.html"
 DOSSIER = "print/dossier.html"
+APPROVAL_FORM = "print/approval_form.html"
 
 
 def _letter_context(request: HttpRequest, pk: int) -> dict:
@@ -53,4 +56,27 @@ def dossier_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     pdf = render_pdf(DOSSIER, context, request)
     return pdf_response(
         pdf, f"{context['petition'].number}.pdf", download="download" in request.GET
+    )
+
+
+def _approval_form_context(request: HttpRequest, pk: int) -> dict:
+    petition = get_petition(request, pk)
+    if not petition.needs_leader_approval:
+        raise Http404("This petition was never submitted for a leader's approval.")
+    return selectors.approval_form(petition)
+
+
+@require_GET
+@staff_only()
+def approval_form(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, APPROVAL_FORM, _approval_form_context(request, pk))
+
+
+@require_GET
+@staff_only()
+def approval_form_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    context = _approval_form_context(request, pk)
+    pdf = render_pdf(APPROVAL_FORM, context, request)
+    return pdf_response(
+        pdf, f"{context['petition'].number}-approval.pdf", download="download" in request.GET
     )
