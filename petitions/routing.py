@@ -3,9 +3,16 @@ staff take or replace it, so the task force can see which rules need improving."
 
 from __future__ import annotations
 
-from django.db.models import F
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-from petitions.models import OrgUnit, Petition, RoutingRule
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import F, Prefetch, Q
+from django.utils.translation import gettext as _
+
+from petitions.exceptions import WorkflowError
+from petitions.models import OrgUnit, Petition, Role, RoutingRule, Theme, User
 
 
 def proposal(petition: Petition) -> RoutingRule | None:
@@ -95,3 +102,127 @@ def _default_note() -> str:
     # Stored text: in the site's language, whoever runs the seeding.
     with translation.override(settings.LANGUAGE_CODE):
         return gettext("Default of the catalogue; edit it to suit this jurisdiction.")
+
+
+# --- the task force edits its catalogue (docs/rules.md §10) --------------------------------------------
+
+
+def _require_keeper(actor: User, jurisdiction: OrgUnit) -> None:
+    """Only the task force of the jurisdiction keeps its catalogue (docs/rules.md §1)."""
+    if not (
+        actor.has_role(Role.TASK_FORCE)
+        and actor.unit_id is not None
+        and actor.unit.jurisdiction().pk == jurisdiction.pk
+    ):
+        raise PermissionDenied(_("Only the task force of this jurisdiction keeps its catalogue."))
+
+
+@transaction.atomic
+def save_rule(
+    *,
+    actor: User,
+    jurisdiction: OrgUnit,
+    theme: Theme,
+    unit: OrgUnit,
+    co_units: Iterable[OrgUnit] = (),
+    note: str = "",
+) -> RoutingRule:
+    """Create or change the rule of one theme; the lead must be able to lead here and the
+    co-handlers to co-handle here (the same sets as at assignment, petitions/levels.py)."""
+    from petitions import levels
+
+    _require_keeper(actor, jurisdiction)
+    if not levels.lead_units(jurisdiction).filter(pk=unit.pk).exists():
+        raise WorkflowError(
+            _("%(unit)s cannot lead a petition of this jurisdiction.") % {"unit": unit.name},
+            code="bad_unit",
+        )
+    co_units = list(co_units)
+    allowed = set(
+        levels.co_units(jurisdiction)
+        .filter(pk__in=[u.pk for u in co_units])
+        .values_list("pk", flat=True)
+    )
+    for co in co_units:
+        if co.pk not in allowed:
+            raise WorkflowError(
+                _("%(unit)s cannot co-handle a petition of this jurisdiction.") % {"unit": co.name},
+                code="bad_co_unit",
+            )
+        if co.pk == unit.pk:
+            raise WorkflowError(_("The lead unit cannot also be a co-handler."), code="bad_co_unit")
+    rule = (
+        RoutingRule.objects.select_for_update()
+        .filter(jurisdiction=jurisdiction, theme=theme)
+        .first()
+    )
+    if rule is None:
+        rule = RoutingRule(jurisdiction=jurisdiction, theme=theme)
+    rule.unit, rule.note = unit, note.strip()
+    rule.save()
+    rule.co_units.set(co_units)
+    return rule
+
+
+@transaction.atomic
+def delete_rule(*, actor: User, jurisdiction: OrgUnit, theme: Theme) -> bool:
+    """Remove the rule of one theme (its history stays); False when there was none."""
+    _require_keeper(actor, jurisdiction)
+    rule = (
+        RoutingRule.objects.select_for_update()
+        .filter(jurisdiction=jurisdiction, theme=theme)
+        .first()
+    )
+    if rule is None:
+        return False
+    rule.delete()
+    return True
+
+
+@transaction.atomic
+def fill_defaults(*, actor: User, jurisdiction: OrgUnit) -> int:
+    """The task force's button: the defaults for the themes without a rule, all or none."""
+    _require_keeper(actor, jurisdiction)
+    return seed_defaults(jurisdiction)
+
+
+# --- reading the catalogue ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One theme of a jurisdiction's catalogue, with its rule if it has one."""
+
+    theme: Theme
+    rule: RoutingRule | None
+    # False when the rule's lead can no longer lead here (moved or deactivated): fix the rule.
+    offerable: bool = True
+
+    @property
+    def override_rate(self) -> int | None:
+        """Per cent of the proposals staff replaced; None before the first proposal."""
+        if self.rule is None or not self.rule.times_proposed:
+            return None
+        return round(100 * self.rule.times_overridden / self.rule.times_proposed)
+
+
+def catalogue(jurisdiction: OrgUnit) -> list[Entry]:
+    """Every active theme, and any inactive one that still has a rule, in code order (3 queries)."""
+    from petitions import levels
+
+    rules = {
+        rule.theme_id: rule
+        for rule in RoutingRule.objects.filter(jurisdiction=jurisdiction)
+        .select_related("unit")
+        .prefetch_related(Prefetch("co_units", queryset=OrgUnit.objects.order_by("name")))
+    }
+    lead_ids = set(levels.lead_units(jurisdiction).values_list("pk", flat=True))
+    themes = Theme.objects.filter(Q(is_active=True) | Q(pk__in=list(rules))).order_by("code")
+    return [
+        Entry(
+            theme=theme,
+            rule=(rule := rules.get(theme.pk)),
+            offerable=rule is None or rule.unit_id in lead_ids,
+        )
+        for theme in themes
+    ]

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from petitions import uploads
 from petitions.forms.fields import LeaderChoiceField, UnitChoiceField, UnitsField, textarea
+from petitions.forms.routing import set_unit_choices
 from petitions.models import (
     AgeClass,
     Channel,
@@ -166,16 +167,30 @@ class RegisterForm(Form):
 
 
 class ProposeForm(Form):
-    unit = UnitChoiceField(label=_("Lead unit"), queryset=OrgUnit.objects.none())
+    """Lead from the jurisdiction's own level, co-handlers also one level down, each grouped by where
+    it sits (docs/rules.md §1); the workflow checks the same sets (petitions/levels.py)."""
+
+    unit = UnitChoiceField(
+        label=_("Lead unit"),
+        queryset=OrgUnit.objects.none(),
+        error_messages={
+            "invalid_choice": _("This unit cannot lead a petition of this jurisdiction.")
+        },
+    )
     co_units = UnitsField(
-        label=_("Co-handling units"), queryset=OrgUnit.objects.none(), required=False
+        label=_("Co-handling units"),
+        queryset=OrgUnit.objects.none(),
+        required=False,
+        error_messages={
+            "invalid_choice": _("One of these units cannot co-handle a petition here."),
+            "invalid_pk_value": _("One of these units cannot co-handle a petition here."),
+        },
     )
     note = forms.CharField(label=_("Note to the unit"), widget=textarea(2), required=False)
 
-    def __init__(self, *args: object, units: QuerySet[OrgUnit], **kwargs: object) -> None:
+    def __init__(self, *args: object, jurisdiction: OrgUnit, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units
-        self.fields["co_units"].queryset = units
+        set_unit_choices(self.fields["unit"], self.fields["co_units"], jurisdiction)
 
 
 class ReviewReturnForm(ProposeForm):

@@ -13,6 +13,7 @@ from petitions.views.staff import (
     levels,
     petition,
     revisit,
+    routing,
     search,
 )
 
@@ -39,6 +40,10 @@ urlpatterns = [
     path("petitions/<int:pk>/issue-letter/", assign.issue_letter, name="issue_letter"),
     path("extensions/", assign.extensions, name="extensions"),
     path("extensions/<int:pk>/decide/", assign.decide_extension, name="decide_extension"),
+    # the routing catalogue (docs/rules.md §10)
+    path("routing/", routing.catalogue, name="routing"),
+    path("routing/defaults/", routing.defaults, name="routing_defaults"),
+    path("routing/<int:theme_id>/", routing.rule, name="routing_rule"),
     # leaders
     path("approvals/", approvals.approvals, name="approvals"),
     path("petitions/<int:pk>/approval/", approvals.approval, name="approval"),
@@ -62,6 +67,12 @@ urlpatterns = [
     ),
     path("petitions/<int:pk>/dossier/", documents.dossier, name="dossier"),
     path("petitions/<int:pk>/dossier.pdf", documents.dossier_pdf, name="dossier_pdf"),
+    path("petitions/<int:pk>/approval-form/", documents.approval_form, name="approval_form"),
+    path(
+        "petitions/<int:pk>/approval-form.pdf",
+        documents.approval_form_pdf,
+        name="approval_form_pdf",
+    ),
     path("search/", search.search, name="search"),
     path("search/ledger.xlsx", search.export, name="export"),
     # verifying firms (issue 12 §6)

@@ -41,9 +41,13 @@ def test_the_routing_catalogue_proposes_the_lead_and_co_handlers(staff_client, w
     assert form.initial["unit"] == world.other_dept.pk
     assert form.initial["co_units"] == [world.dept.pk]
     assert world.other_dept.name in response.content.decode()
-    units = list(form.fields["unit"].queryset)
-    assert {world.dept, world.district_dept, world.district} <= set(units)
-    assert not {world.foreign_dept, world.task_force_unit} & set(units)
+    # a district's department co-handles a city case but does not lead it (docs/rules.md §1)
+    units = set(form.fields["unit"].queryset)
+    assert {world.dept, world.other_dept, world.district} <= units
+    assert not {world.district_dept, world.foreign_dept, world.task_force_unit} & units
+    co_units = set(form.fields["co_units"].queryset)
+    assert {world.dept, world.district_dept, world.district} <= co_units
+    assert not {world.foreign_dept, world.task_force_unit} & co_units
 
 
 def test_without_a_rule_nothing_is_preselected(staff_client, world):
@@ -242,9 +246,11 @@ def ask(world, petition, amount=3):
 def test_the_extension_queue_and_approving_one(staff_client, world, django_assert_num_queries):
     petitions = [flow.in_progress(world) for _ in range(3)]
     extensions = [ask(world, p) for p in petitions]
-    # 1 session · 2 user · 3–6 the user's unit, its parent and the jurisdictions below ·
-    # 7 count · 8 page rows with petition, firm, units and requester · 9 open reply deadlines
-    with django_assert_num_queries(9):
+    # 1 session · 2 user · 3–4 the user's unit and its parent · 5–7 the levels the task force acts
+    # on (the district below, whether it has a task force, the level below it) · 8–9 the
+    # jurisdictions below · 10 count · 11 page rows with petition, firm, units and requester ·
+    # 12 open reply deadlines
+    with django_assert_num_queries(12):
         response = staff_client.get(reverse("staff:extensions"))
     assert [x.pk for x in response.context["page"]] == [x.pk for x in extensions]
 
@@ -283,10 +289,11 @@ def test_the_letters_queue_costs_a_fixed_number_of_queries(
     for _ in range(3):
         flow.confirmed(world)
         flow.awaiting_approval(world)
-    # 1 session · 2 user · 3 the user's unit · 4 its parent (the city) · 5–6 jurisdictions below,
-    # one query per level · 7 count · 8 page rows with firm, theme, units and leader ·
-    # 9 working-day calendar for the due badges
-    with django_assert_num_queries(9):
+    # 1 session · 2 user · 3 the user's unit · 4 its parent (the city) · 5–7 the levels the task
+    # force acts on (the district below, whether it has a task force, the level below it) · 8–9
+    # jurisdictions below, one query per level · 10 count · 11 page rows with firm, theme, units
+    # and leader · 12 working-day calendar for the due badges
+    with django_assert_num_queries(12):
         response = staff_client.get(reverse("staff:letters"))
     assert len(response.context["page"]) == 6
 
@@ -309,11 +316,12 @@ def test_the_start_page_counts_in_one_query(staff_client, world, django_assert_n
     flow.registered(world)
     flow.returned(world)
     flow.replied(world)
-    # 1 session · 2 user · 3 unit · 4 parent · 5–6 jurisdictions · 7 every count of petitions
-    # (one aggregate) · 8 pending extension requests · 9–10 jurisdictions and 11 the count of the
-    # firms to verify · 12–14 the quarterly meeting warning (jurisdictions under the unit, meetings
-    # held this quarter, meetings planned)
-    with django_assert_num_queries(14):
+    # 1 session · 2 user · 3 unit · 4 parent · 5–7 the levels the task force acts on (the district
+    # below, whether it has a task force, the level below it) · 8–9 jurisdictions · 10 every
+    # count of petitions (one aggregate) · 11 pending extension requests · 12–13 jurisdictions and
+    # 14 the count of the firms to verify · 15–17 the quarterly meeting warning (jurisdictions
+    # under the unit, meetings held this quarter, meetings planned)
+    with django_assert_num_queries(17):
         response = staff_client.get(reverse("staff:home"))
     counts = response.context["counts"]
     assert (counts["registered"], counts["returned"], counts["replied"]) == (1, 1, 1)

@@ -10,14 +10,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from petitions import workflow
+from petitions import levels, workflow
 from petitions.forms.staff import (
     ExtensionDecisionForm,
     ProposeForm,
     ReviewReturnForm,
     SubmitApprovalForm,
 )
-from petitions.models import Extension, Petition, ReturnDecision, State
+from petitions.models import (
+    Extension,
+    OrgUnit,
+    Petition,
+    PetitionReturn,
+    ReturnDecision,
+    RoutingRule,
+    State,
+)
 from petitions.selectors import staff as selectors
 from petitions.views.actions import EmptyForm, run_action
 
@@ -27,40 +35,71 @@ from .petition import petition_page
 UNIT_ERRORS = {"bad_unit": "unit", "unit_required": "unit"}
 
 
+def _why(petition: Petition, rule: RoutingRule | None, lead_ids: set[int], user_j: OrgUnit) -> dict:
+    """Why the form is preselected as it is: the rule that matched and how it fared, or that none
+    did (docs/rules.md §10). The catalogue is linked only where the user keeps it: their own level."""
+    own = petition.jurisdiction_id == user_j.pk
+    if rule is None:
+        return {"rule": None, "catalogue": own}
+    return {
+        "rule": rule,
+        "co": list(rule.co_units.all()),
+        "taken": rule.times_proposed - rule.times_overridden,
+        "offerable": rule.unit_id in lead_ids,
+        "catalogue": own,
+    }
+
+
+def _suggestion(petition: Petition, pending: PetitionReturn | None, lead_ids: set[int]) -> dict:
+    """The unit a return names: preselected when it may lead here; otherwise where it sits, and
+    whether the case goes up or down to reach it (docs/rules.md §1: the form on the petition page)."""
+    unit = pending.suggested_unit if pending else None
+    if unit is None or unit.pk in lead_ids:
+        return {"unit": unit, "offerable": unit is not None}
+    home = unit.jurisdiction()
+    below = levels.descendants_of(petition.jurisdiction).filter(pk=home.pk).exists()
+    return {"unit": unit, "offerable": False, "home": home, "down": below}
+
+
 def _assign_page(
     request: HttpRequest, petition: Petition, form: ProposeForm | None = None, status: int = 200
 ) -> HttpResponse:
     rule = selectors.routing_proposal(petition)
-    units = selectors.handling_units_queryset(petition.jurisdiction)
+    lead_ids = set(levels.lead_units(petition.jurisdiction).values_list("pk", flat=True))
+    why = _why(petition, rule, lead_ids, request.user.unit.jurisdiction())
     pending = None
+    suggestion: dict = {}
     if petition.state == State.RETURNED:
         pending = (
             petition.returns.filter(decision=ReturnDecision.PENDING)
-            .select_related("unit", "returned_by", "suggested_unit")
+            .select_related("unit", "returned_by", "suggested_unit__parent")
             .last()
         )
+        suggestion = _suggestion(petition, pending, lead_ids)
         if form is None:
             form = ReviewReturnForm(
-                units=units,
+                jurisdiction=petition.jurisdiction,
                 initial={
                     "decision": "uphold",
-                    "unit": pending.suggested_unit_id if pending else None,
+                    "unit": suggestion["unit"].pk if suggestion["offerable"] else None,
                     "co_units": [u.pk for u in petition.co_units.all()],
                 },
             )
     elif form is None:
         form = ProposeForm(
-            units=units,
+            jurisdiction=petition.jurisdiction,
             initial={
-                "unit": rule.unit_id if rule else None,
-                "co_units": [u.pk for u in rule.co_units.all()] if rule else [],
+                "unit": rule.unit_id if why.get("offerable") else None,
+                "co_units": [u.pk for u in why.get("co", ())],
             },
         )
     context = {
         "petition": petition,
         "form": form,
         "rule": rule,
+        "why": why,
         "pending": pending,
+        "suggestion": suggestion,
         "returns": list(petition.returns.select_related("unit", "decided_by").order_by("pk")),
     }
     return render(request, "petitions/staff/assign.html", context, status=status)
@@ -75,8 +114,7 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("staff:petition", pk=petition.pk)
     if request.method == "GET" or petition.state == State.RETURNED:
         return _assign_page(request, petition)
-    units = selectors.handling_units_queryset(petition.jurisdiction)
-    form = ProposeForm(request.POST, units=units)
+    form = ProposeForm(request.POST, jurisdiction=petition.jurisdiction)
     outcome = run_action(
         request,
         form,
@@ -102,8 +140,7 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
 def review_return(request: HttpRequest, pk: int) -> HttpResponse:
     """Uphold a return and reassign, or reject it so the unit keeps the case."""
     petition = get_petition(request, pk, act=True)
-    units = selectors.handling_units_queryset(petition.jurisdiction)
-    form = ReviewReturnForm(request.POST, units=units)
+    form = ReviewReturnForm(request.POST, jurisdiction=petition.jurisdiction)
 
     def review(data: dict) -> bool:
         uphold = data["decision"] == "uphold"
