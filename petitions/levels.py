@@ -8,7 +8,7 @@ they are passed up, or when the child has no task-force account yet (the parent 
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from petitions.models import JURISDICTION_KINDS, OrgUnit, Role, UnitKind, User
 
@@ -37,22 +37,27 @@ def run_by(jurisdiction: OrgUnit) -> OrgUnit:
 
 def acting_ids(unit: OrgUnit | None) -> set[int]:
     """The jurisdictions whose cases a task force of `unit` acts on: its own, and those below it that
-    have no task force of their own (through an unbroken chain of such)."""
+    have no task force of their own (through an unbroken chain of such). One query: the tree of
+    jurisdictions is small (a province has a few hundred)."""
     if unit is None:
         return set()
     top = unit.jurisdiction()
+    staffed_here = User.objects.filter(
+        role=Role.TASK_FORCE, is_active=True, unit__parent_id=OuterRef("pk")
+    )
+    children: dict[int, list[tuple[int, bool]]] = {}
+    for pk, parent_id, staffed in (
+        OrgUnit.objects.filter(kind__in=JURISDICTION_KINDS)
+        .annotate(staffed=Exists(staffed_here))
+        .values_list("pk", "parent_id", "staffed")
+    ):
+        children.setdefault(parent_id, []).append((pk, staffed))
     acting = {top.pk}
     frontier = [top.pk]
     while frontier:
-        below = list(
-            OrgUnit.objects.filter(parent_id__in=frontier, kind__in=JURISDICTION_KINDS).values_list(
-                "pk", flat=True
-            )
-        )
-        if not below:
-            break
-        staffed = _with_task_force(below)
-        frontier = [pk for pk in below if pk not in staffed]
+        frontier = [
+            pk for parent in frontier for pk, staffed in children.get(parent, ()) if not staffed
+        ]
         acting.update(frontier)
     return acting
 

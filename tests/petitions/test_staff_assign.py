@@ -246,11 +246,11 @@ def ask(world, petition, amount=3):
 def test_the_extension_queue_and_approving_one(staff_client, world, django_assert_num_queries):
     petitions = [flow.in_progress(world) for _ in range(3)]
     extensions = [ask(world, p) for p in petitions]
-    # 1 session · 2 user · 3–4 the user's unit and its parent · 5–7 the levels the task force acts
-    # on (the district below, whether it has a task force, the level below it) · 8–9 the
-    # jurisdictions below · 10 count · 11 page rows with petition, firm, units and requester ·
-    # 12 open reply deadlines
-    with django_assert_num_queries(12):
+    # 1 session · 2 user · 3–4 the user's unit and its parent · 5 the levels the task force acts
+    # on (the tree of jurisdictions with whether each has a task force) · 6–7 the
+    # jurisdictions below · 8 count · 9 page rows with petition, firm, units and requester ·
+    # 10 open reply deadlines
+    with django_assert_num_queries(10):
         response = staff_client.get(reverse("staff:extensions"))
     assert [x.pk for x in response.context["page"]] == [x.pk for x in extensions]
 
@@ -289,11 +289,11 @@ def test_the_letters_queue_costs_a_fixed_number_of_queries(
     for _ in range(3):
         flow.confirmed(world)
         flow.awaiting_approval(world)
-    # 1 session · 2 user · 3 the user's unit · 4 its parent (the city) · 5–7 the levels the task
-    # force acts on (the district below, whether it has a task force, the level below it) · 8–9
-    # jurisdictions below, one query per level · 10 count · 11 page rows with firm, theme, units
-    # and leader · 12 working-day calendar for the due badges
-    with django_assert_num_queries(12):
+    # 1 session · 2 user · 3 the user's unit · 4 its parent (the city) · 5 the levels the task
+    # force acts on (the tree of jurisdictions with whether each has a task force) · 6–7
+    # jurisdictions below, one query per level · 8 count · 9 page rows with firm, theme, units
+    # and leader · 10 working-day calendar for the due badges
+    with django_assert_num_queries(10):
         response = staff_client.get(reverse("staff:letters"))
     assert len(response.context["page"]) == 6
 
@@ -316,12 +316,12 @@ def test_the_start_page_counts_in_one_query(staff_client, world, django_assert_n
     flow.registered(world)
     flow.returned(world)
     flow.replied(world)
-    # 1 session · 2 user · 3 unit · 4 parent · 5–7 the levels the task force acts on (the district
-    # below, whether it has a task force, the level below it) · 8–9 jurisdictions · 10 every
-    # count of petitions (one aggregate) · 11 pending extension requests · 12–13 jurisdictions and
-    # 14 the count of the firms to verify · 15–17 the quarterly meeting warning (jurisdictions
+    # 1 session · 2 user · 3 unit · 4 parent · 5 the levels the task force acts on (the tree of
+    # jurisdictions with whether each has a task force) · 6–7 jurisdictions · 8 every
+    # count of petitions (one aggregate) · 9 pending extension requests · 10–11 jurisdictions and
+    # 12 the count of the firms to verify · 13–15 the quarterly meeting warning (jurisdictions
     # under the unit, meetings held this quarter, meetings planned)
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(15):
         response = staff_client.get(reverse("staff:home"))
     counts = response.context["counts"]
     assert (counts["registered"], counts["returned"], counts["replied"]) == (1, 1, 1)
