@@ -9,6 +9,7 @@ they are passed up, or when the child has no task-force account yet (the parent 
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from petitions.models import JURISDICTION_KINDS, OrgUnit, Role, UnitKind, User
 
@@ -109,8 +110,6 @@ def co_units(jurisdiction: OrgUnit) -> QuerySet[OrgUnit]:
 
 def group_label(unit: OrgUnit, jurisdiction: OrgUnit) -> str:
     """Which group a unit is listed under in the assignment form."""
-    from django.utils.translation import gettext as _
-
     if unit.kind in _LOWER_KINDS and unit.parent_id == jurisdiction.pk:
         return _("Governments of districts and zones")
     if unit.parent_id != jurisdiction.pk:

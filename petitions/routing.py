@@ -6,11 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Prefetch, Q
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from petitions import levels
 from petitions.exceptions import WorkflowError
 from petitions.models import OrgUnit, Petition, Role, RoutingRule, Theme, User
 
@@ -68,8 +71,6 @@ def _match(units: list[OrgUnit], words: tuple[str, ...]) -> OrgUnit | None:
 def seed_defaults(jurisdiction: OrgUnit) -> int:
     """Add the default rule for every theme the jurisdiction has no rule for yet; existing rules are
     the task force's and stay as they are. Returns how many rules were added."""
-    from petitions import levels
-    from petitions.models import Theme
 
     units = list(levels.lead_units(jurisdiction).order_by("name"))
     have = set(
@@ -95,13 +96,10 @@ def seed_defaults(jurisdiction: OrgUnit) -> int:
 
 
 def _default_note() -> str:
-    from django.conf import settings
-    from django.utils import translation
-    from django.utils.translation import gettext
 
     # Stored text: in the site's language, whoever runs the seeding.
     with translation.override(settings.LANGUAGE_CODE):
-        return gettext("Default of the catalogue; edit it to suit this jurisdiction.")
+        return _("Default of the catalogue; edit it to suit this jurisdiction.")
 
 
 # --- the task force edits its catalogue (docs/rules.md §10) --------------------------------------------
@@ -129,7 +127,6 @@ def save_rule(
 ) -> RoutingRule:
     """Create or change the rule of one theme; the lead must be able to lead here and the
     co-handlers to co-handle here (the same sets as at assignment, petitions/levels.py)."""
-    from petitions import levels
 
     _require_keeper(actor, jurisdiction)
     if not levels.lead_units(jurisdiction).filter(pk=unit.pk).exists():
@@ -208,7 +205,6 @@ class Entry:
 
 def catalogue(jurisdiction: OrgUnit) -> list[Entry]:
     """Every active theme, and any inactive one that still has a rule, in code order (3 queries)."""
-    from petitions import levels
 
     rules = {
         rule.theme_id: rule

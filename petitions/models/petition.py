@@ -28,6 +28,7 @@ from .choices import (
     Tier,
 )
 from .org import OrgUnit, Role, User, jurisdiction_ids_under
+from .records import LevelTransfer
 
 
 class Theme(models.Model):
@@ -74,8 +75,6 @@ class PetitionQuerySet(models.QuerySet):
         if user.role in (Role.TASK_FORCE, Role.LEADER, Role.SUPERVISOR):
             ids = jurisdiction_ids_under(user.unit)
             # A level that passed a case on keeps reading it and its history (docs/rules.md §1).
-            from .records import LevelTransfer
-
             passed_on = LevelTransfer.objects.filter(
                 petition_id=OuterRef("pk"), from_jurisdiction_id__in=ids
             )

@@ -103,7 +103,10 @@ def pending_page(request: HttpRequest, status: int = 200) -> HttpResponse:
 def own_petition(request: HttpRequest, pk: int) -> Petition:
     """The firm's own petition, or 404 so that another firm's numbers do not leak (docs/rules.md §8)."""
     return get_object_or_404(
-        Petition.objects.visible_to(request.user).select_related("theme", "lead_unit", "jurisdiction"), pk=pk
+        Petition.objects.visible_to(request.user).select_related(
+            "theme", "lead_unit", "jurisdiction"
+        ),
+        pk=pk,
     )
 
 
