@@ -72,6 +72,22 @@ RATE_HEADERS = [
     "基本满意",
     "满意率（%）",
 ]
+LEVEL_HEADERS = [
+    "层级",
+    "收件数",
+    "受理数",
+    "办结数",
+    "超期件数",
+    "应签收数",
+    "按时签收数",
+    "按时签收率（%）",
+    "应办结数",
+    "按时办结数",
+    "按时办结率（%）",
+    "有效评价数",
+    "满意率（%）",
+]
+PASSED_ON_HEADERS = ["编号", "诉求标题", "企业名称", "现承办层级", "当前状态", "收到日期"]
 KEY_HEADERS = ["编号", "诉求标题", "企业名称", "承办单位", "状态", "列入时间", "下次跟进期限"]
 
 
@@ -166,14 +182,19 @@ def notice_workbook(context: dict) -> bytes:
     return spreadsheets.to_bytes(workbook)
 
 
-def report_workbook(report: selectors.Report, jurisdiction: OrgUnit) -> bytes:
-    """月报/季报: overview, rates per unit, recurring problems, 每月一题, the key list."""
+def report_workbook(
+    report: selectors.Report, jurisdiction: OrgUnit, *, own_level: bool = False
+) -> bytes:
+    """月报/季报: overview, the roll-up by level (when the report covers lower levels), rates per
+    unit, recurring problems, 每月一题, the key list, and what this level passed up."""
     stats = report.statistics
     overall = stats.overall
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("概况")
     spreadsheets.append(sheet, [_cell(sheet, report.title, TITLE)])
-    spreadsheets.append(sheet, [jurisdiction.name])
+    spreadsheets.append(
+        sheet, [f"{jurisdiction.name}（仅本级）" if own_level else jurisdiction.name]
+    )
     spreadsheets.append(sheet, [])
     _header(sheet, ["指标", "数值"], [28, 24])
     for label, value in [
@@ -189,6 +210,9 @@ def report_workbook(report: selectors.Report, jurisdiction: OrgUnit) -> bytes:
         ("“基本满意”计分权重", Decimal(stats.policy.basic_satisfied_weight)),
     ]:
         spreadsheets.append(sheet, [label, _cell(sheet, value)])
+
+    if stats.levels:
+        _level_sheet(workbook, stats)
 
     units = workbook.create_sheet("单位")
     _header(units, RATE_HEADERS, [28, *[12] * 11])
@@ -238,4 +262,50 @@ def report_workbook(report: selectors.Report, jurisdiction: OrgUnit) -> bytes:
                 _cell(keys, k.follow_up_due_on),
             ],
         )
+    if report.passed_on:
+        _passed_on_sheet(workbook, report.passed_on)
     return spreadsheets.to_bytes(workbook)
+
+
+def _level_sheet(workbook: Workbook, stats: selectors.Statistics) -> None:
+    """分级汇总: one row per level (this level's own petitions, then each district or zone with the
+    levels below it) and the total; a petition counts at the level that runs it now."""
+    sheet = workbook.create_sheet("分级汇总")
+    _header(sheet, LEVEL_HEADERS, [28, *[12] * 12])
+    for r in [*stats.levels, stats.levels_total]:
+        spreadsheets.append(
+            sheet,
+            [
+                f"{r.unit}（本级）" if r.own else r.unit if r.unit_id else "合计",
+                r.received,
+                r.accepted,
+                r.concluded,
+                r.overdue,
+                r.confirm_total,
+                r.confirm_on_time,
+                _cell(sheet, r.confirm_rate),
+                r.conclude_total,
+                r.conclude_on_time,
+                _cell(sheet, r.conclude_rate),
+                r.evaluations,
+                _cell(sheet, r.satisfaction_rate),
+            ],
+        )
+
+
+def _passed_on_sheet(workbook: Workbook, petitions: list[Petition]) -> None:
+    """上交上级: petitions received in the period that this level passed up; they count there."""
+    sheet = workbook.create_sheet("上交上级")
+    _header(sheet, PASSED_ON_HEADERS, [16, 36, 28, 20, 14, 12])
+    for p in petitions[: selectors.PASSED_ON_MAX]:
+        spreadsheets.append(
+            sheet,
+            [
+                p.number,
+                p.title,
+                p.enterprise.name,
+                p.jurisdiction.name,
+                str(STATES.get(p.state, p.state)),
+                _cell(sheet, _local_day(p.received_at)),
+            ],
+        )

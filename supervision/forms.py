@@ -112,15 +112,32 @@ class SweepItemFilter(django_filters.FilterSet):
     show = django_filters.ChoiceFilter(
         label=_("Show"), choices=SHOW, empty_label=_("All unresolved"), method="filter_show"
     )
+    # One level only: the items of that jurisdiction's own petitions (docs/rules.md §1).
+    jurisdiction = UnitFilter(
+        label=_("Level"),
+        field_name="jurisdiction",
+        queryset=OrgUnit.objects.none(),
+        empty_label=_("All of mine"),
+    )
 
     class Meta:
         model = SweepItem
         fields: list[str] = []
         form = Form
 
-    def __init__(self, *args: object, units: QuerySet[OrgUnit], **kwargs: object) -> None:
+    def __init__(
+        self,
+        *args: object,
+        units: QuerySet[OrgUnit],
+        jurisdictions: QuerySet[OrgUnit] | None = None,
+        **kwargs: object,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.filters["unit"].queryset = units
+        if jurisdictions is None:
+            del self.filters["jurisdiction"]
+        else:
+            self.filters["jurisdiction"].queryset = jurisdictions
 
     def filter_show(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if value == "proposed":
@@ -163,25 +180,41 @@ class MonthField(SaneDateField):
         return day.replace(day=1) if day else None
 
 
-class PeriodForm(Form):
-    """The statistics' period (whole months) and, optionally, one jurisdiction of the user's."""
+class LevelForm(Form):
+    """Which levels a page counts: all of the user's (with the roll-up by level), one jurisdiction and
+    the levels below it, or one level only (docs/rules.md §1)."""
 
-    start = MonthField(label=_("From month"))
-    end = MonthField(label=_("To month"))
     jurisdiction = UnitChoiceField(
         label=_("Jurisdiction"),
         queryset=OrgUnit.objects.none(),
         required=False,
         empty_label=_("All of mine"),
     )
+    own_level = forms.BooleanField(
+        label=_("This level only"),
+        required=False,
+        help_text=_("Without the districts and zones below it."),
+    )
+
+    def __init__(self, *args: object, jurisdictions: QuerySet[OrgUnit], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["jurisdiction"].queryset = jurisdictions
+
+
+class PeriodForm(LevelForm):
+    """The statistics' period (whole months) and, optionally, one jurisdiction of the user's."""
+
+    start = MonthField(label=_("From month"))
+    end = MonthField(label=_("To month"))
+
+    field_order = ["start", "end", "jurisdiction", "own_level"]
 
     def __init__(
         self, *args: object, jurisdictions: QuerySet[OrgUnit], today: date, **kwargs: object
     ) -> None:
         default = selectors.Period.last_months(today)
         kwargs.setdefault("initial", {"start": default.start, "end": default.end})
-        super().__init__(*args, **kwargs)
-        self.fields["jurisdiction"].queryset = jurisdictions
+        super().__init__(*args, jurisdictions=jurisdictions, **kwargs)
 
     def clean(self) -> dict:
         data = super().clean()

@@ -10,7 +10,9 @@ Definitions used throughout (docs/rules.md §7; Shantou 三(五)):
 - confirmed in time: the last CONFIRM deadline closed on or before its due date;
 - concluded in time: a concluded petition whose last REPLY deadline was closed on or before its due date;
 - satisfaction: valid evaluations, 满意 = 1, 基本满意 = the policy's weight, 不满意 = 0;
-- rates are for the cohort of petitions received in the period.
+- rates are for the cohort of petitions received in the period;
+- by level (docs/rules.md §1): a petition counts at the level that runs it now (its jurisdiction), so
+  a case passed up counts at the higher level; the level that passed it sees it listed, not counted.
 """
 
 from __future__ import annotations
@@ -299,6 +301,46 @@ def sweep_summary(items: QuerySet[SweepItem]) -> tuple[list[UnitLine], UnitLine]
     return lines, total
 
 
+def sweep_levels(items: QuerySet[SweepItem], levels: Levels) -> tuple[list[UnitLine], UnitLine]:
+    """The sweep's roll-up by level (docs/rules.md §1): counts by jurisdiction (one GROUP BY query),
+    added up into `levels.top`'s own row and one row per level directly below it (one query for
+    the levels and their parents), and their total."""
+    rows = (
+        items.order_by()
+        .values_list("jurisdiction_id")
+        .annotate(
+            n=Count("pk"),
+            late=Count("pk", filter=Q(working_days_overdue__gt=0)),
+            key=Count("pk", filter=Q(proposed_for_key=True)),
+            worst=Max("working_days_overdue"),
+        )
+    )
+    found = list(rows)
+    units = OrgUnit.objects.in_bulk(levels.ids)
+    order, row_of = level_map(levels.top, units)
+    lines = {u.pk: UnitLine(unit=u.name, items=0, overdue=0, proposed=0, worst=0) for u in order}
+    for place, n, late, key, worst in found:
+        line = lines.get(row_of.get(place, 0))
+        if line is not None:
+            line.items += n
+            line.overdue += late
+            line.proposed += key
+            line.worst = max(line.worst, worst or 0)
+    own = lines[levels.top.pk]
+    own.unit = str(_("%(name)s (own level)") % {"name": own.unit})
+    shown = [
+        lines[u.pk] for u in order if u.is_active or u.pk == levels.top.pk or lines[u.pk].items
+    ]
+    total = UnitLine(
+        unit=str(_("Total")),
+        items=sum(line.items for line in shown),
+        overdue=sum(line.overdue for line in shown),
+        proposed=sum(line.proposed for line in shown),
+        worst=max((line.worst for line in shown), default=0),
+    )
+    return shown, total
+
+
 # --- key supervision (重点督办) -----------------------------------------------------------------------
 
 
@@ -311,7 +353,7 @@ def keys(visible: PetitionQuerySet) -> QuerySet[KeySupervision]:
     return (
         KeySupervision.objects.filter(petition__in=visible)
         .select_related("sweep", "decided_by")
-        .prefetch_related(_petitions("enterprise", "lead_unit"))
+        .prefetch_related(_petitions("enterprise", "lead_unit", "jurisdiction"))
         .annotate(
             overdue=Subquery(item.values("working_days_overdue")[:1]),
             extensions=Subquery(item.values("extensions")[:1]),
@@ -386,6 +428,18 @@ class UnitRate:
 
 
 @dataclass
+class LevelRow(UnitRate):
+    """One row of the roll-up by level (docs/rules.md §1): a jurisdiction's own petitions (`own`), or a
+    lower level with every level below it. `unit_id` and `unit` are the jurisdiction's. The report's
+    counts (accepted, concluded, overdue) stay None on the statistics page."""
+
+    own: bool = False
+    accepted: int | None = None
+    concluded: int | None = None
+    overdue: int | None = None
+
+
+@dataclass
 class Recurring:
     where: str
     theme: str
@@ -413,27 +467,48 @@ class Statistics:
     recurring_units: list[Recurring] = field(default_factory=list)
     recurring_more: int = 0  # places and themes past the MAX_RECURRING most frequent of each list
     monthly_issues: list[MonthlyIssue] = field(default_factory=list)
+    # The roll-up by level: empty unless the page covers lower levels (the city sees its districts').
+    levels: list[LevelRow] = field(default_factory=list)
+    # Which roll-up row each jurisdiction counts in (its own, or the lower level it lies under).
+    level_of: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def levels_total(self) -> LevelRow:
+        """The roll-up's total: the same petitions as `overall`, added up by level instead of by unit."""
+        total = LevelRow(unit_id=0, unit=str(_("Total")), weight=self.policy_weight)
+        _add_up(total, self.levels)
+        if self.levels and self.levels[0].accepted is not None:
+            for name in ("accepted", "concluded", "overdue"):
+                setattr(total, name, sum(getattr(r, name) or 0 for r in self.levels))
+        return total
 
     @property
     def overall(self) -> UnitRate:
         total = UnitRate(unit_id=0, unit=str(_("All units")), weight=self.policy_weight)
-        for r in self.rates:
-            for name in (
-                "received",
-                "confirm_total",
-                "confirm_on_time",
-                "conclude_total",
-                "conclude_on_time",
-                "evaluations",
-                "satisfied",
-                "basically",
-            ):
-                setattr(total, name, getattr(total, name) + getattr(r, name))
+        _add_up(total, self.rates)
         return total
 
     @property
     def policy_weight(self) -> Decimal:
         return Decimal(self.policy.basic_satisfied_weight)
+
+
+_COUNTS = (
+    "received",
+    "confirm_total",
+    "confirm_on_time",
+    "conclude_total",
+    "conclude_on_time",
+    "evaluations",
+    "satisfied",
+    "basically",
+)
+
+
+def _add_up(total: UnitRate, rows: list) -> None:
+    for r in rows:
+        for name in _COUNTS:
+            setattr(total, name, getattr(total, name) + getattr(r, name))
 
 
 MAX_RECURRING = 20  # most frequent recurring problems listed per kind of place
@@ -447,20 +522,26 @@ def _names(ids: set[int], model: type) -> dict[int | None, str]:
     return names
 
 
-def _rates(cohort: PetitionQuerySet, ids: tuple[int, int], weight: Decimal) -> dict[int, UnitRate]:
-    """Per lead unit: confirmed and concluded in time (one query), satisfaction (one query).
+def _rates(
+    cohort: PetitionQuerySet, ids: tuple[int, int], weight: Decimal
+) -> tuple[dict[int, UnitRate], dict[int, UnitRate]]:
+    """Per lead unit and per jurisdiction: confirmed and concluded in time (one query), satisfaction
+    (one query). Both are grouped by unit and jurisdiction together, so the roll-up by level costs
+    no query of its own.
 
     Both start from the cohort of petitions and join their deadlines or evaluations. `ids` is the
     lowest and highest petition id of the cohort: stating it on the joined table too lets the
     database read only that range of the deadline and evaluation indexes (ids grow with time, so a
     recent period is a small range), instead of every row.
     """
-    rates: dict[int, UnitRate] = {}
+    by_unit: dict[int, UnitRate] = {}
+    by_place: dict[int, UnitRate] = {}
 
-    def rate(unit_id: int) -> UnitRate:
-        if unit_id not in rates:
-            rates[unit_id] = UnitRate(unit_id=unit_id, unit="", weight=weight)
-        return rates[unit_id]
+    def rates(unit_id: int, place_id: int) -> tuple[UnitRate, UnitRate]:
+        for found, key in ((by_unit, unit_id), (by_place, place_id)):
+            if key not in found:
+                found[key] = UnitRate(unit_id=key, unit="", weight=weight)
+        return by_unit[unit_id], by_place[place_id]
 
     low, high = ids
     # The last deadline of its step. Usually the only one: a second CONFIRM deadline comes only
@@ -484,7 +565,7 @@ def _rates(cohort: PetitionQuerySet, ids: tuple[int, int], weight: Decimal) -> d
             deadlines__petition__lte=high,
         )
         .order_by()
-        .values_list("lead_unit_id", "deadlines__step")
+        .values_list("lead_unit_id", "jurisdiction_id", "deadlines__step")
         .annotate(
             total=Count("deadlines"),
             on_time=Count(
@@ -492,11 +573,14 @@ def _rates(cohort: PetitionQuerySet, ids: tuple[int, int], weight: Decimal) -> d
             ),
         )
     )
-    for unit_id, step, total, on_time in deadlines:
-        if step == Step.CONFIRM:
-            rate(unit_id).confirm_total, rate(unit_id).confirm_on_time = total, on_time
-        else:
-            rate(unit_id).conclude_total, rate(unit_id).conclude_on_time = total, on_time
+    for unit_id, place_id, step, total, on_time in deadlines:
+        for r in rates(unit_id, place_id):
+            if step == Step.CONFIRM:
+                r.confirm_total += total
+                r.confirm_on_time += on_time
+            else:
+                r.conclude_total += total
+                r.conclude_on_time += on_time
     evaluations = (
         cohort.filter(
             lead_unit__isnull=False,
@@ -505,7 +589,7 @@ def _rates(cohort: PetitionQuerySet, ids: tuple[int, int], weight: Decimal) -> d
             evaluations__petition__lte=high,
         )
         .order_by()
-        .values_list("lead_unit_id")
+        .values_list("lead_unit_id", "jurisdiction_id")
         .annotate(
             total=Count("evaluations"),
             satisfied=Count("evaluations", filter=Q(evaluations__rating=Rating.SATISFIED)),
@@ -514,15 +598,24 @@ def _rates(cohort: PetitionQuerySet, ids: tuple[int, int], weight: Decimal) -> d
             ),
         )
     )
-    for unit_id, total, satisfied, basically in evaluations:
-        r = rate(unit_id)
-        r.evaluations, r.satisfied, r.basically = total, satisfied, basically
-    return rates
+    for unit_id, place_id, total, satisfied, basically in evaluations:
+        for r in rates(unit_id, place_id):
+            r.evaluations += total
+            r.satisfied += satisfied
+            r.basically += basically
+    return by_unit, by_place
 
 
-def statistics(visible: PetitionQuerySet, period: Period, policy: SupervisionPolicy) -> Statistics:
+def statistics(
+    visible: PetitionQuerySet,
+    period: Period,
+    policy: SupervisionPolicy,
+    *,
+    levels: Levels | None = None,
+) -> Statistics:
     """Volumes by channel, type, theme, unit and jurisdiction per month; rates per unit; recurring
-    problems. Six queries whatever the period or the number of petitions (four when it is empty)."""
+    problems; with `levels` covering lower levels, the roll-up by level (docs/rules.md §1). Six
+    queries whatever the period, the number of petitions or of levels (four when it is empty)."""
     cohort = period.received(visible)
     months = period.months
     month = TruncMonth("received_at", output_field=DateField())
@@ -542,16 +635,22 @@ def statistics(visible: PetitionQuerySet, period: Period, policy: SupervisionPol
         .values_list("m", "channel", "type")
         .annotate(n=Count("pk"))
     )
-    # 3. unit and jurisdiction names; 4. theme names.
+    # 3. unit and jurisdiction names (with every level of the roll-up and its parent); 4. theme names.
     unit_ids = {r[1] for r in by_place} | {r[2] for r in by_place if r[2]}
-    units = _names(unit_ids, OrgUnit)
+    rolled_up = levels is not None and levels.rolled_up
+    if rolled_up:
+        unit_ids |= set(levels.ids)
+    found_units = OrgUnit.objects.in_bulk([i for i in unit_ids if i])
+    units: dict[int | None, str] = {pk: str(u) for pk, u in found_units.items()}
+    units[None] = str(_("Not yet assigned"))
     themes = _names({r[3] for r in by_place if r[3]}, Theme)
-    # 5–6. rates per unit (none to compute for an empty period).
+    # 5–6. rates per unit and per jurisdiction (none to compute for an empty period).
     weight = Decimal(policy.basic_satisfied_weight)
-    rates = {}
+    rates: dict[int, UnitRate] = {}
+    place_rates: dict[int, UnitRate] = {}
     if found_place:
         ids = (min(r[5] for r in found_place), max(r[6] for r in found_place))
-        rates = _rates(cohort, ids, weight)
+        rates, place_rates = _rates(cohort, ids, weight)
 
     result = Statistics(period=period, policy=policy)
     result.total = sum(r[-1] for r in by_kind)
@@ -599,7 +698,90 @@ def statistics(visible: PetitionQuerySet, period: Period, policy: SupervisionPol
     result.recurring_units = by_unit[:MAX_RECURRING]
     result.recurring_more = sum(max(len(rows) - MAX_RECURRING, 0) for rows in (by_place, by_unit))
     result.monthly_issues = _monthly_issues(month_place_theme, units, themes)
+    if rolled_up:
+        received: dict[int, int] = defaultdict(int)
+        for (_m, jurisdiction), n in dims["jurisdiction"].items():
+            received[jurisdiction] += n
+        result.levels, result.level_of = _level_rows(
+            levels.top, found_units, received, place_rates, weight
+        )
     return result
+
+
+# --- the roll-up by level (docs/rules.md §1: the city sees its districts' figures, read only) ------------
+
+
+@dataclass(frozen=True)
+class Levels:
+    """The jurisdiction a page is about (`top`) and every jurisdiction it counts: itself and, unless
+    the page looks at one level only, every level below it."""
+
+    top: OrgUnit
+    ids: list[int]
+
+    @property
+    def rolled_up(self) -> bool:
+        return len(self.ids) > 1
+
+
+def level_map(top: OrgUnit, units: dict[int, OrgUnit]) -> tuple[list[OrgUnit], dict[int, int]]:
+    """The roll-up's rows, `top` itself then each level directly below it (by kind and name), and the
+    row each jurisdiction of `units` counts in: a level further down counts in the row of the level
+    directly below `top` that it lies under. No queries: `units` holds every level and its parent."""
+    lower = sorted(
+        (u for u in units.values() if u.is_jurisdiction and u.parent_id == top.pk),
+        key=lambda u: (u.kind, u.name),
+    )
+    rows = [top, *lower]
+    row_ids = {u.pk for u in rows}
+    row_of: dict[int, int] = {}
+    for pk, unit in units.items():
+        found: OrgUnit | None = unit if unit.is_jurisdiction else None
+        while found is not None and found.pk not in row_ids:
+            found = units.get(found.parent_id)
+        if found is not None:
+            row_of[pk] = found.pk
+    return rows, row_of
+
+
+def _level_rows(
+    top: OrgUnit,
+    units: dict[int, OrgUnit],
+    received: dict[int, int],
+    place_rates: dict[int, UnitRate],
+    weight: Decimal,
+) -> tuple[list[LevelRow], dict[int, int]]:
+    rows, row_of = level_map(top, units)
+    lines = {
+        u.pk: LevelRow(unit_id=u.pk, unit=u.name, own=u.pk == top.pk, weight=weight) for u in rows
+    }
+    for place, n in received.items():
+        if place in row_of:
+            lines[row_of[place]].received += n
+    for place, rate in place_rates.items():
+        if place in row_of:
+            _add_up(lines[row_of[place]], [rate])
+    # A level closed since keeps its row only while it still has figures.
+    shown = [lines[u.pk] for u in rows if u.is_active or u.pk == top.pk or lines[u.pk].received]
+    return shown, row_of
+
+
+PASSED_ON_MAX = 50  # listed on the page; the count says how many more
+
+
+def passed_on(visible: PetitionQuerySet, ids: list[int], period: Period) -> list[Petition]:
+    """Petitions received in the period that these levels passed up (or on) and another level runs now.
+
+    They count where they are now (docs/rules.md §1), so they are not in this level's figures; the
+    level that passed them keeps reading them (`visible_to`, through LevelTransfer) and sees them listed.
+    One query; at most PASSED_ON_MAX + 1 rows, so the page can say there are more.
+    """
+    return list(
+        period.received(visible)
+        .exclude(jurisdiction_id__in=ids)
+        .select_related("jurisdiction", "enterprise")
+        .order_by("-received_at", "-pk")[: PASSED_ON_MAX + 1]
+    )
 
 
 def _recurring(
@@ -640,29 +822,56 @@ class Report:
     concluded: int
     overdue: int
     keys: list[KeySupervision]
+    passed_on: list[Petition] = field(default_factory=list)
 
 
-def report_counts(visible: PetitionQuerySet, period: Period, today: date) -> dict[str, int]:
-    """Received, accepted and concluded in the period (one query); petitions with a deadline due
-    in the period that was missed, by today or the period's end (one query)."""
+COUNTS = ("received", "accepted", "concluded", "overdue")
+
+
+def report_counts_by_jurisdiction(
+    visible: PetitionQuerySet, period: Period, today: date
+) -> dict[int, dict[str, int]]:
+    """Per jurisdiction: received, accepted and concluded in the period (one grouped query);
+    petitions with a deadline due in the period that was missed, by today or the period's end (one
+    grouped query). A petition has one jurisdiction, so the rows add up to the totals."""
     start, end = period.bounds()
-    counts = visible.aggregate(
-        received=Count("pk", filter=Q(received_at__gte=start, received_at__lt=end)),
-        accepted=Count("pk", filter=Q(accepted_at__gte=start, accepted_at__lt=end)),
-        concluded=Count("pk", filter=Q(concluded_at__gte=start, concluded_at__lt=end)),
+    found: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
+    rows = (
+        visible.order_by()
+        .values_list("jurisdiction_id")
+        .annotate(
+            received=Count("pk", filter=Q(received_at__gte=start, received_at__lt=end)),
+            accepted=Count("pk", filter=Q(accepted_at__gte=start, accepted_at__lt=end)),
+            concluded=Count("pk", filter=Q(concluded_at__gte=start, concluded_at__lt=end)),
+        )
+        .filter(
+            Q(received_at__gte=start, received_at__lt=end)
+            | Q(accepted_at__gte=start, accepted_at__lt=end)
+            | Q(concluded_at__gte=start, concluded_at__lt=end)
+        )
     )
+    for place, received, accepted, concluded in rows:
+        found[place].update(received=received, accepted=accepted, concluded=concluded)
     checked_until = min(today, period.end + timedelta(days=1))
-    counts["overdue"] = (
+    overdue = (
         Deadline.objects.filter(petition__in=visible, due_on__range=(period.start, period.end))
         .filter(
             Q(closed_at__isnull=True, due_on__lt=checked_until)
             | Q(closed_at__isnull=False, closed_at__date__gt=F("due_on"))
         )
-        .values("petition_id")
-        .distinct()
-        .count()
+        .order_by()
+        .values_list("petition__jurisdiction_id")
+        .annotate(n=Count("petition_id", distinct=True))
     )
-    return counts
+    for place, n in overdue:
+        found[place]["overdue"] = n
+    return dict(found)
+
+
+def report_counts(visible: PetitionQuerySet, period: Period, today: date) -> dict[str, int]:
+    """The totals of `report_counts_by_jurisdiction` (two queries)."""
+    by_place = report_counts_by_jurisdiction(visible, period, today).values()
+    return {name: sum(counts[name] for counts in by_place) for name in COUNTS}
 
 
 def report_keys(visible: PetitionQuerySet, period: Period) -> list[KeySupervision]:
@@ -686,13 +895,28 @@ def report(
     *,
     title: str,
     due_on: date,
+    levels: Levels | None = None,
+    passed: list[Petition] | None = None,
 ) -> Report:
-    """Everything the monthly or quarterly report shows (a constant number of queries)."""
+    """Everything the monthly or quarterly report shows (a constant number of queries, whatever the
+    number of levels); with `levels` covering lower levels, the counts by level too."""
+    stats = statistics(visible, period, policy, levels=levels)
+    by_place = report_counts_by_jurisdiction(visible, period, today)
+    rows = {row.unit_id: row for row in stats.levels}
+    for row in rows.values():
+        row.accepted = row.concluded = row.overdue = 0
+    for place, counts in by_place.items():
+        row = rows.get(stats.level_of.get(place, 0))
+        if row is not None:
+            row.accepted += counts["accepted"]
+            row.concluded += counts["concluded"]
+            row.overdue += counts["overdue"]
     return Report(
         title=title,
         period=period,
         due_on=due_on,
-        statistics=statistics(visible, period, policy),
+        statistics=stats,
         keys=report_keys(visible, period),
-        **report_counts(visible, period, today),
+        passed_on=passed or [],
+        **{name: sum(c[name] for c in by_place.values()) for name in COUNTS},
     )

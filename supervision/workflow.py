@@ -14,6 +14,7 @@ from petitions import access
 from petitions import workflow_kit as kit
 from petitions.exceptions import WorkflowError
 from petitions.models import OPEN_STATES, Role, User
+from supervision import acting
 from supervision.models import KeyFollowUp, KeyStatus, KeySupervision
 
 FOLLOW_UP_EVERY = timedelta(days=7)
@@ -29,10 +30,16 @@ def _lock(key_id: int) -> KeySupervision:
 
 
 def _require(actor: User, key: KeySupervision, *roles: str) -> None:
+    """The actor's role, and the petition's level is theirs to act on: a city's leaders and offices
+    read their districts' items but a district with its own acts on them (docs/rules.md §1)."""
     if not actor.has_role(*roles) or actor.unit_id is None:
         raise PermissionDenied(_("You may not do this."))
     if key.petition.jurisdiction_id not in access.jurisdiction_ids_under(actor.unit):
         raise PermissionDenied(_("You may not do this."))
+    if not acting.acts_on(actor, key.petition):
+        raise PermissionDenied(
+            _("Another level supervises this item; you can read it but not act on it.")
+        )
 
 
 @transaction.atomic

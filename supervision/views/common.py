@@ -14,6 +14,7 @@ from django.utils.http import content_disposition_header
 
 from petitions.access import jurisdiction_ids_under
 from petitions.models import OrgUnit, Petition, PetitionQuerySet, Role
+from supervision import selectors
 
 FOLLOWERS = (Role.TASK_FORCE, Role.SUPERVISOR)
 PER_PAGE = 25
@@ -38,6 +39,28 @@ class Scope:
 
     def jurisdictions(self) -> QuerySet[OrgUnit]:
         return OrgUnit.objects.filter(pk__in=self.ids).order_by("kind", "name")
+
+    def levels(self, chosen: OrgUnit | None = None, own_level: bool = False) -> selectors.Levels:
+        """The levels a page counts: the chosen jurisdiction (else the user's) with every level below
+        it, or only its own level."""
+        where = chosen or self.jurisdiction
+        if own_level:
+            return selectors.Levels(where, [where.pk])
+        if where.pk == self.jurisdiction.pk:
+            return selectors.Levels(where, self.ids)
+        return selectors.Levels(where, jurisdiction_ids_under(where))
+
+    def counted(self, levels: selectors.Levels) -> PetitionQuerySet:
+        """The petitions a page counts: those these levels run now. A case a level passed up counts
+        where it is now (docs/rules.md §1); `passed_on` lists it for the level that passed it."""
+        return self.visible.filter(jurisdiction_id__in=levels.ids)
+
+    def passed_on(self, levels: selectors.Levels, period: selectors.Period) -> list[Petition]:
+        """What the user's levels passed up in the period, on the pages about all of the user's levels
+        or its own; none to look for at the top (a city has nothing above to pass to)."""
+        if levels.top.pk != self.jurisdiction.pk or self.jurisdiction.parent_id is None:
+            return []
+        return selectors.passed_on(self.visible, self.ids, period)
 
 
 def scope(request: HttpRequest) -> Scope:

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from petitions.models import Role
 from petitions.views.actions import run_action
 from petitions.views.staff.common import staff_only
-from supervision import selectors, workflow
+from supervision import acting, selectors, workflow
 from supervision.forms import FollowUpForm, KeyDecisionForm
 from supervision.models import KeyStatus, KeySupervision
 
@@ -30,14 +30,19 @@ def keys(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", default)
     if status not in selectors.KEY_TABS:
         status = default
-    visible = scope(request).visible
-    counts = selectors.key_counts(visible)
-    page = paginate(request, selectors.keys(visible).filter(status=status))
+    s = scope(request)
+    counts = selectors.key_counts(s.visible)
+    page = paginate(request, selectors.keys(s.visible).filter(status=status))
     context = {
         "page": page,
         "status": status,
         "tabs": [(tab.value, tab.label, counts[tab.value]) for tab in selectors.KEY_TABS],
         "today": timezone.localdate(),
+        # With lower levels (or cases passed up) in the list, each item names its level, and those
+        # another level supervises are marked read only (docs/rules.md §1).
+        "acting": acting.acting_ids(request.user)
+        if len(s.ids) > 1 or s.jurisdiction.parent_id
+        else None,
     }
     return render(request, "supervision/staff/keys.html", context)
 
@@ -54,10 +59,12 @@ def _render_key(
     follow_up: forms.Form | None = None,
 ) -> HttpResponse:
     user = request.user
-    may_decide = user.role == Role.LEADER and key.status == KeyStatus.PROPOSED
-    may_follow = user.role in FOLLOWERS and key.status == KeyStatus.APPROVED
+    acts = acting.acts_on(user, key.petition)
+    may_decide = acts and user.role == Role.LEADER and key.status == KeyStatus.PROPOSED
+    may_follow = acts and user.role in FOLLOWERS and key.status == KeyStatus.APPROVED
     context = {
         "key": key,
+        "read_only": not acts,
         "petition": key.petition,
         "follow_ups": key.follow_ups.select_related("author__unit"),
         # A refused form is shown again with its error even if the item has moved on meanwhile.

@@ -1,4 +1,5 @@
-"""Statistics with charts (Heyuan 四(八); Shantou 一(一)4): volumes, per-unit rates, recurring problems."""
+"""Statistics with charts (Heyuan 四(八); Shantou 一(一)4): volumes, per-unit rates, recurring problems,
+and for a jurisdiction with lower levels the roll-up by level (docs/rules.md §1)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from petitions.access import jurisdiction_ids_under
 from petitions.views.staff.common import staff_only
 from supervision import selectors
 from supervision.forms import PeriodForm
@@ -26,11 +26,15 @@ def statistics(request: HttpRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         return render(request, "supervision/staff/statistics.html", {"form": form}, status=400)
     period = form.period() if form.is_bound else selectors.Period.last_months(today)
-    chosen = form.cleaned_data.get("jurisdiction") if form.is_bound else None
-    visible = s.visible
-    if chosen is not None:
-        visible = visible.filter(jurisdiction_id__in=jurisdiction_ids_under(chosen))
-    where = chosen or s.jurisdiction
-    stats = selectors.statistics(visible, period, policy_for(where))
-    context = {"form": form, "stats": stats, "where": where}
+    data = form.cleaned_data if form.is_bound else {}
+    levels = s.levels(data.get("jurisdiction"), data.get("own_level", False))
+    stats = selectors.statistics(s.counted(levels), period, policy_for(levels.top), levels=levels)
+    context = {
+        "form": form,
+        "stats": stats,
+        "where": levels.top,
+        "own_level": data.get("own_level", False),
+        "passed_on": s.passed_on(levels, period),
+        "passed_on_max": selectors.PASSED_ON_MAX,
+    }
     return render(request, "supervision/staff/statistics.html", context)

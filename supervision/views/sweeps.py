@@ -42,16 +42,29 @@ def sweep(request: HttpRequest, pk: int) -> HttpResponse:
     s = scope(request)
     found_sweep = _get_sweep(request, pk)
     items = selectors.sweep_items(found_sweep, s.ids)
-    found = SweepItemFilter(request.GET or None, queryset=items, units=s.handling_units())
+    levels = s.levels()
+    # A city reads its districts' items too (the roll-up, read only: each level acts on its own
+    # through key supervision) and may look at one level only (docs/rules.md §1).
+    found = SweepItemFilter(
+        request.GET or None,
+        queryset=items,
+        units=s.handling_units(),
+        jurisdictions=s.jurisdictions() if levels.rolled_up else None,
+    )
     lines, total = selectors.sweep_summary(items)
     page = paginate(request, found.qs)
     _label(page.object_list)
+    level_lines, level_total = (
+        selectors.sweep_levels(items, levels) if levels.rolled_up else ([], None)
+    )
     context = {
         "sweep": found_sweep,
         "filter": found,
         "page": page,
         "lines": lines,
         "total": total,
+        "level_lines": level_lines,
+        "level_total": level_total,
         "show": request.GET.get("show", ""),
     }
     return render(

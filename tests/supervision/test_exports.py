@@ -114,7 +114,8 @@ def test_the_monthly_report_as_pdf_and_excel(client, world, swept, tmp_path):
         book = workbook(client.get(reverse("supervision:monthly_report_xlsx", args=[2026, 11])))
     assert "2026年11月" in text
     assert world.dept.name in text
-    assert book.sheetnames == ["概况", "单位", "重复问题", "每月一题", "重点督办"]
+    # The city has a district: the roll-up by level follows the overview (docs/rules.md §1).
+    assert book.sheetnames == ["概况", "分级汇总", "单位", "重复问题", "每月一题", "重点督办"]
     overview = {r[0]: r[1] for r in list(book["概况"].values)[4:]}
     assert overview["收到诉求（件）"] == 2
     assert overview["办结（件）"] == 1

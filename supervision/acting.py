@@ -1,0 +1,58 @@
+"""Which levels' supervision items a reader acts on (docs/rules.md §1, §7).
+
+Each level's leaders, task force and supervision office decide and follow up the key-supervision items
+of their own level's petitions. A parent reads its districts' items (the roll-up) but acts on them only
+for a level below that has nobody of that role yet: the parent stands in, as petitions/levels.py does
+for the task force. A petition passed up counts, and is supervised, where it is now.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from petitions import levels
+from petitions.models import JURISDICTION_KINDS, OrgUnit, Petition, Role, User
+
+
+def _staffed(role: str, ids: list[int]) -> set[int]:
+    """Which of these jurisdictions have an active account of `role` (its unit sits directly under)."""
+    return set(
+        User.objects.filter(role=role, is_active=True, unit__parent_id__in=ids).values_list(
+            "unit__parent_id", flat=True
+        )
+    )
+
+
+def acting_ids(user: User) -> set[int]:
+    """The jurisdictions whose items `user` acts on: their own, and those below it without anyone
+    of the user's role (through an unbroken chain of such)."""
+    if user.unit_id is None or not user.is_active:
+        return set()
+    if user.role == Role.TASK_FORCE:
+        return levels.acting_ids(user.unit)
+    if user.role not in (Role.LEADER, Role.SUPERVISOR):
+        return set()
+    top = user.unit.jurisdiction()
+    acting, frontier = {top.pk}, [top.pk]
+    while frontier:
+        below = list(
+            OrgUnit.objects.filter(parent_id__in=frontier, kind__in=JURISDICTION_KINDS).values_list(
+                "pk", flat=True
+            )
+        )
+        if not below:
+            break
+        staffed = _staffed(user.role, below)
+        frontier = [pk for pk in below if pk not in staffed]
+        acting.update(frontier)
+    return acting
+
+
+def acts_on(user: User, petition: Petition) -> bool:
+    """Whether `user` may act on the supervision of this petition (else they only read it)."""
+    return petition.jurisdiction_id in acting_ids(user)
+
+
+def acting_filter(user: User, field: str = "petition__jurisdiction_id") -> Q:
+    """A filter on the rows `user` acts on, for lists that mark the others as read only."""
+    return Q(**{f"{field}__in": acting_ids(user)})
