@@ -15,7 +15,7 @@ from datetime import date
 from django.db.models import Count, Exists, OuterRef, Q
 
 from meetings.models import AgendaRule, Meeting, Topic
-from petitions import access
+from petitions import levels
 from petitions.models import (
     HANDLING_STATES,
     OPEN_STATES,
@@ -59,12 +59,13 @@ def _rules(today: date) -> list[tuple[str, Q]]:
 
 
 def proposals(meeting: Meeting, today: date, limit: int = 100) -> list[Proposal]:
-    """Petitions of the meeting's jurisdiction that an agenda rule matches, with the first rule matched."""
+    """Petitions of the meeting's jurisdiction that an agenda rule matches, with the first rule matched.
+
+    Only the cases of the levels this meeting's level runs: a district with its own task force
+    raises its cases at its own meetings and sends up what it cannot settle (docs/rules.md §1)."""
     on_agenda = Topic.objects.filter(petition=OuterRef("pk"), meeting__closed_at__isnull=True)
     base = (
-        Petition.objects.filter(
-            jurisdiction_id__in=access.jurisdiction_ids_under(meeting.jurisdiction)
-        )
+        Petition.objects.filter(jurisdiction_id__in=levels.acting_ids(meeting.jurisdiction))
         .exclude(meeting_opt_out=True)
         .exclude(Exists(on_agenda))
         .annotate(n_co=Count("co_units", distinct=True))

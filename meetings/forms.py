@@ -206,6 +206,20 @@ class NoteForm(Form):
             self.fields["note"].label = label
 
 
+class SendUpForm(Form):
+    """Send a topic this level cannot settle up to the parent level's meeting (Uxin 二(三))."""
+
+    reason = forms.CharField(
+        label=_("Why this level cannot settle it"),
+        widget=textarea(3),
+        max_length=1000,
+        help_text=_(
+            "The higher level's task force reads this; when the topic's petition goes up with it, "
+            "the enterprise reads it too."
+        ),
+    )
+
+
 class DecisionForm(Form):
     """The leader's decision on one catalogue item, recorded on the day.
 

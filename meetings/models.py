@@ -163,6 +163,8 @@ class TopicSource(models.TextChoices):
     FIRM = "firm", _("Submitted by an enterprise")
     STAFF = "staff", _("Entered by staff for a department")
     PETITION = "petition", _("Proposed from a petition")
+    # A lower level could not settle it (Uxin 二(三) "提交上级恳谈会研究解决"; docs/rules.md §1).
+    REFERRED = "referred", _("Sent up by a lower level")
 
 
 class TopicStatus(models.TextChoices):
@@ -170,6 +172,7 @@ class TopicStatus(models.TextChoices):
     VERIFIED = "verified", _("Verified with departments")
     DROPPED = "dropped", _("Dropped")
     CATALOGUED = "catalogued", _("On the catalogue")
+    SENT_UP = "sent_up", _("Sent up to the higher level")
 
 
 class AgendaRule(models.TextChoices):
@@ -246,6 +249,17 @@ class Topic(models.Model):
     co_units = models.ManyToManyField(
         "petitions.OrgUnit", verbose_name=_("co-handling units"), blank=True, related_name="+"
     )
+    # The topic of the lower level this one was sent up from; one referral per topic, so a topic
+    # cannot go up twice (docs/rules.md §1).
+    referred_from = models.OneToOneField(
+        "self",
+        verbose_name=_("sent up from"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="referral",
+    )
+    referral_reason = models.TextField(_("why the lower level sent it up"), blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("submitted by"),
@@ -263,6 +277,12 @@ class Topic(models.Model):
                 fields=["meeting", "petition"],
                 condition=models.Q(petition__isnull=False, meeting__isnull=False),
                 name="topic_petition_once_per_meeting",
+            ),
+            # A referred topic always names its origin, and only a referred one does.
+            models.CheckConstraint(
+                condition=models.Q(source="referred", referred_from__isnull=False)
+                | (~models.Q(source="referred") & models.Q(referred_from__isnull=True)),
+                name="topic_referred_names_its_origin",
             ),
         ]
 

@@ -3,6 +3,10 @@
 Who sees which meeting (docs/rules.md §8): the task force, leaders and the supervision office of a
 jurisdiction see its meetings and those of the jurisdictions below it; an enterprise sees only the
 meetings it was invited to and only its own topics. Everything else is a 404.
+
+Who runs which meeting (docs/rules.md §1): a task force plans and runs the meetings of its own level
+and of lower levels without a task force of their own (`acts_on`, as petitions.access does for cases);
+a district's other meetings it reads. meetings/workflow.py checks the same again on every action.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from meetings.models import (
     Topic,
     TopicStatus,
 )
-from petitions import access, limits
+from petitions import access, levels, limits
 from petitions.models import (
     OPEN_STATES,
     Deadline,
@@ -58,6 +62,28 @@ def jurisdiction_ids(user: User) -> list[int]:
     if getattr(user, "_meeting_jurisdiction_ids", None) is None:
         user._meeting_jurisdiction_ids = access.jurisdiction_ids_under(user.unit)
     return user._meeting_jurisdiction_ids
+
+
+def acting_ids(user: User) -> set[int]:
+    """The jurisdictions whose meetings this official's level runs (`levels.acting_ids`), walked
+    once per user object like `jurisdiction_ids`; none for firms and handlers."""
+    if not (user.is_authenticated and user.has_role(*STAFF_ROLES) and user.unit_id):
+        return set()
+    if getattr(user, "_meeting_acting_ids", None) is None:
+        user._meeting_acting_ids = levels.acting_ids(user.unit)
+    return user._meeting_acting_ids
+
+
+def acts_on(user: User, jurisdiction_id: int) -> bool:
+    """Whether this task force runs the meetings and topics of that jurisdiction (else it reads)."""
+    return user.role == Role.TASK_FORCE and jurisdiction_id in acting_ids(user)
+
+
+def leader_acts_on(user: User, meeting: Meeting) -> bool:
+    """A leader of the level that runs the meeting, or its chair, works on its catalogue."""
+    return user.role == Role.LEADER and (
+        user.pk == meeting.chair_id or meeting.jurisdiction_id in acting_ids(user)
+    )
 
 
 def meetings_visible_to(user: User) -> QuerySet[Meeting]:
@@ -107,6 +133,11 @@ def meeting_list(
 
 def jurisdictions_for(user: User) -> QuerySet[OrgUnit]:
     return OrgUnit.objects.filter(pk__in=jurisdiction_ids(user)).order_by("kind", "name")
+
+
+def jurisdictions_to_plan(user: User) -> QuerySet[OrgUnit]:
+    """Where this task force may plan a meeting: the levels it runs, not those it only reads."""
+    return OrgUnit.objects.filter(pk__in=acting_ids(user)).order_by("kind", "name")
 
 
 def firm_topics(user: User) -> QuerySet[Topic]:
@@ -215,8 +246,11 @@ def lifecycle(meeting: Meeting) -> list[dict]:
 
 
 def allowed_actions(meeting: Meeting, user: User) -> set[str]:
-    """What this user may do next on the page; the workflow checks again on submit."""
+    """What this user may do next on the page; the workflow checks again on submit. A parent level's
+    officials only read a district's meeting when the district runs it (docs/rules.md §1)."""
     if user.role == Role.TASK_FORCE:
+        if not acts_on(user, meeting.jurisdiction_id):
+            return set()
         return {
             MeetingState.PLANNING: {"add_topic", "draft"},
             MeetingState.DRAFTED: {"reopen", "submit"},
@@ -225,7 +259,11 @@ def allowed_actions(meeting: Meeting, user: User) -> set[str]:
             MeetingState.HELD: {"decide", "assign"},
             MeetingState.ASSIGNED: {"close"},
         }.get(meeting.state, set())
-    if user.role == Role.LEADER and meeting.state == MeetingState.SUBMITTED:
+    if (
+        user.role == Role.LEADER
+        and meeting.state == MeetingState.SUBMITTED
+        and leader_acts_on(user, meeting)
+    ):
         actions = {"review", "send_back"}
         if user.pk == meeting.chair_id:
             actions.add("approve")
@@ -239,7 +277,13 @@ def allowed_actions(meeting: Meeting, user: User) -> set[str]:
 def meeting_topics(meeting: Meeting) -> list[Topic]:
     return list(
         meeting.topics.select_related(
-            "enterprise", "channel_unit", "lead_unit", "petition", "submitted_by"
+            "enterprise",
+            "channel_unit",
+            "lead_unit",
+            "petition",
+            "submitted_by",
+            "referred_from__jurisdiction",
+            "referral__jurisdiction",
         )
         .prefetch_related(Prefetch("co_units", queryset=OrgUnit.objects.order_by("name")))
         .order_by("created_at", "pk")
@@ -254,9 +298,57 @@ def topic_pool(meeting: Meeting) -> QuerySet[Topic]:
             jurisdiction=meeting.jurisdiction, status__in=(TopicStatus.NEW, TopicStatus.VERIFIED)
         )
         .filter(Q(meeting__isnull=True) | ~Q(meeting=meeting))
-        .select_related("enterprise", "meeting")
+        .select_related("enterprise", "meeting", "referred_from__jurisdiction")
         .order_by("created_at", "pk")
     )
+
+
+# Open topics, as the pool page lists them.
+OPEN_TOPIC = (TopicStatus.NEW, TopicStatus.VERIFIED)
+
+
+def pooled_topics(user: User) -> QuerySet[Topic]:
+    """Open topics of the user's jurisdictions waiting for a meeting of their level: not on a meeting,
+    or left over from one no longer being planned; those sent up from below are among them."""
+    return (
+        topics_visible_to(user)
+        .filter(status__in=OPEN_TOPIC)
+        .filter(Q(meeting__isnull=True) | ~Q(meeting__state=MeetingState.PLANNING))
+        .select_related("jurisdiction", "enterprise", "meeting", "referred_from__jurisdiction")
+        .order_by("jurisdiction__kind", "jurisdiction__name", "created_at", "pk")
+    )
+
+
+def sent_up_topics(user: User) -> QuerySet[Topic]:
+    """Topics the user's levels sent up, newest first, with where each went and how it stands
+    there (the level that sent it keeps following it, docs/rules.md §1)."""
+    return (
+        topics_visible_to(user)
+        .filter(status=TopicStatus.SENT_UP)
+        .select_related(
+            "jurisdiction", "enterprise", "meeting", "referral__jurisdiction", "referral__meeting"
+        )
+        .order_by("-referral__created_at", "-pk")
+    )
+
+
+def topic_detail(visible: QuerySet[Topic]) -> QuerySet[Topic]:
+    """One topic with where it came from and where it went."""
+    return visible.select_related(
+        "jurisdiction",
+        "meeting",
+        "enterprise",
+        "petition",
+        "channel_unit",
+        "lead_unit",
+        "submitted_by",
+        "referred_from__jurisdiction",
+        "referred_from__meeting",
+        "referred_from__submitted_by",
+        "referral__jurisdiction",
+        "referral__meeting",
+        "referral__submitted_by",
+    ).prefetch_related(Prefetch("co_units", queryset=OrgUnit.objects.order_by("name")))
 
 
 # --- documents ------------------------------------------------------------------------------------

@@ -6,8 +6,10 @@
     approved      ──issue_notice──▶ notice_issued ──hold──▶ held
     held          ──assign_decisions (every item decided)──▶ assigned ──close──▶ closed
 
-Topics come from firms (议题表), from staff for a department's channel, or from petitions the agenda
-rules propose. Each catalogue item assigned at the meeting becomes a supervised petition: registered
+Topics come from firms (议题表), from staff for a department's channel, from petitions the agenda
+rules propose, or from a lower level that could not settle them (`send_up`, Uxin 二(三)). Each level's
+task force runs its own meetings; a parent reads a district's meetings and runs them only for a level
+without a task force of its own (docs/rules.md §1). Each catalogue item assigned at the meeting becomes a supervised petition: registered
 for the firm (channel: meeting), assigned by decision with the 7/15-day limits, tracked in the ledger.
 """
 
@@ -34,7 +36,7 @@ from meetings.models import (
     TopicStatus,
 )
 from notices import outbox
-from petitions import access, limits, workdays
+from petitions import access, levels, limits, workdays
 from petitions import workflow as petitions_workflow
 from petitions import workflow_kit as kit
 from petitions.exceptions import WorkflowError
@@ -46,6 +48,7 @@ from petitions.models import (
     Petition,
     PetitionType,
     Role,
+    State,
     Theme,
     User,
 )
@@ -64,19 +67,27 @@ def _fire(meeting: Meeting, name: str, **kwargs: object) -> None:
 
 
 def _require_staff(actor: User, jurisdiction: OrgUnit) -> None:
+    """A task force runs the meetings of its own level and of lower levels without a task force of
+    their own; a district's other meetings it only reads (docs/rules.md §1, as
+    petitions.access.task_force_acts_on for cases). Checked afresh on every call, never cached."""
     if not (
         actor.has_role(Role.TASK_FORCE)
         and actor.unit_id
-        and jurisdiction.pk in access.jurisdiction_ids_under(actor.unit)
+        and jurisdiction.pk in levels.acting_ids(actor.unit)
     ):
         raise PermissionDenied(_("Only the task force of this jurisdiction may do this."))
 
 
-def _require_leader(actor: User, jurisdiction: OrgUnit) -> None:
+def _require_leader(actor: User, meeting: Meeting) -> None:
+    """The leaders of the level that runs the meeting review its catalogue, and its chair in any
+    case; a parent's leaders read a district's meetings (docs/rules.md §1)."""
     if not (
         actor.has_role(Role.LEADER)
         and actor.unit_id
-        and jurisdiction.pk in access.jurisdiction_ids_under(actor.unit)
+        and meeting.jurisdiction_id in access.jurisdiction_ids_under(actor.unit)
+        and (
+            actor.pk == meeting.chair_id or meeting.jurisdiction_id in levels.acting_ids(actor.unit)
+        )
     ):
         raise PermissionDenied(_("Only a leader of this jurisdiction may do this."))
 
@@ -217,8 +228,14 @@ def take_topic(*, meeting_id: int, actor: User, topic_id: int) -> Topic:
     )
     if topic is None:
         raise WorkflowError(_("This topic does not exist."), code="missing")
-    if meeting.state != "planning" or topic.status in (TopicStatus.CATALOGUED, TopicStatus.DROPPED):
+    if meeting.state != "planning" or topic.status not in (TopicStatus.NEW, TopicStatus.VERIFIED):
         raise WorkflowError(_("This topic cannot be taken now."), code="closed")
+    if (
+        topic.petition_id
+        and Topic.objects.filter(meeting=meeting, petition_id=topic.petition_id).exists()
+    ):
+        # A topic sent up with its petition may meet that petition already on the agenda.
+        raise WorkflowError(_("This petition is already a topic of the meeting."), code="duplicate")
     topic.meeting = meeting
     topic.save(update_fields=["meeting"])
     return topic
@@ -243,6 +260,13 @@ def take_petition(*, meeting_id: int, actor: User, petition_id: int, rule: str) 
     )
     if petition is None:
         raise WorkflowError(_("The petition was not found."), code="missing")
+    if petition.jurisdiction_id not in levels.acting_ids(meeting.jurisdiction):
+        # A district with its own task force raises its cases at its own meetings and sends up
+        # what it cannot settle (docs/rules.md §1).
+        raise WorkflowError(
+            _("Another level runs this petition; it can send it up to this meeting."),
+            code="other_level",
+        )
     if petition.meeting_opt_out:
         raise WorkflowError(
             _("The enterprise asked not to raise this petition at a meeting."), code="opt_out"
@@ -292,7 +316,7 @@ def verify_topic(
     if (
         topic.meeting is None
         or topic.meeting.state != "planning"
-        or topic.status == TopicStatus.CATALOGUED
+        or topic.status in (TopicStatus.CATALOGUED, TopicStatus.SENT_UP)
     ):
         raise WorkflowError(_("This topic cannot be changed now."), code="closed")
     topic.verification_note = kit.required(note, _("Record what the departments said."))
@@ -309,6 +333,70 @@ def verify_topic(
         topic.status = TopicStatus.DROPPED
         topic.save()
     return topic
+
+
+# Until the transfer letter a petition may still change level (petitions.workflow.pass_up);
+# after it, the lead unit keeps the case and only the topic goes up (docs/decisions.md D45).
+_MOVABLE = (State.REGISTERED, State.ACCEPTED, State.RETURNED)
+
+
+@transaction.atomic
+def send_up(*, topic_id: int, actor: User, reason: str) -> Topic:
+    """提交上级恳谈会 (Uxin 二(三); docs/rules.md §1): a topic this level cannot settle goes to the
+    parent level's topic pool, for the parent's task force to put on its next meeting; the original
+    stays here, marked as sent up. The topic's petition goes up with it while it is still early
+    (registered, accepted or returned); once assigned, its lead unit keeps it."""
+    topic = (
+        Topic.objects.select_for_update(of=("self",))
+        .select_related("jurisdiction")
+        .filter(pk=topic_id)
+        .first()
+    )
+    if topic is None:
+        raise WorkflowError(_("This topic does not exist."), code="missing")
+    _require_staff(actor, topic.jurisdiction)
+    if topic.status == TopicStatus.SENT_UP:
+        # The row lock makes a second press wait for the first and then land here.
+        raise WorkflowError(_("This topic has already been sent up."), code="sent_up")
+    if topic.status not in (TopicStatus.NEW, TopicStatus.VERIFIED):
+        raise WorkflowError(
+            _("A topic that is “%(status)s” cannot be sent up.")
+            % {"status": topic.get_status_display()},
+            code="closed",
+        )
+    reason = kit.required(reason, _("Explain why the topic goes to the higher level."))
+    parent = levels.parent_of(topic.jurisdiction)
+    if parent is None:
+        raise WorkflowError(_("There is no higher level to send this topic to."), code="no_parent")
+    petition = (
+        Petition.objects.select_for_update().filter(pk=topic.petition_id).first()
+        if topic.petition_id
+        else None
+    )
+    if (
+        petition is not None
+        and petition.jurisdiction_id == topic.jurisdiction_id
+        and petition.state in _MOVABLE
+    ):
+        petitions_workflow.pass_up(petition_id=petition.pk, actor=actor, reason=reason)
+    referral = Topic.objects.create(
+        jurisdiction=parent,
+        source=TopicSource.REFERRED,
+        referred_from=topic,
+        referral_reason=reason,
+        rule=topic.rule,
+        enterprise_id=topic.enterprise_id,
+        petition_id=topic.petition_id,
+        person_in_charge=topic.person_in_charge,
+        phone=topic.phone,
+        problem=topic.problem,
+        suggestion=topic.suggestion,
+        remarks=topic.remarks,
+        submitted_by=actor,
+    )
+    topic.status = TopicStatus.SENT_UP
+    topic.save(update_fields=["status"])
+    return referral
 
 
 # --- the catalogue --------------------------------------------------------------------------------
@@ -377,7 +465,7 @@ def submit_catalogue(*, meeting_id: int, actor: User) -> tuple[Meeting, bool]:
 def review_catalogue(*, meeting_id: int, actor: User, note: str) -> Meeting:
     """The deputy leader convenes the departments and records the review (Heyuan 四(三))."""
     meeting = _lock(meeting_id)
-    _require_leader(actor, meeting.jurisdiction)
+    _require_leader(actor, meeting)
     _fire(
         meeting,
         "review",
@@ -393,7 +481,7 @@ def review_catalogue(*, meeting_id: int, actor: User, note: str) -> Meeting:
 def approve_catalogue(*, meeting_id: int, actor: User) -> Meeting:
     """The chair approves the final catalogue (Heyuan 四(三))."""
     meeting = _lock(meeting_id)
-    _require_leader(actor, meeting.jurisdiction)
+    _require_leader(actor, meeting)
     if actor.pk != meeting.chair_id:
         raise PermissionDenied(_("Only the chair approves the catalogue."))
     _fire(meeting, "approve", by=actor, at=timezone.now())
@@ -404,7 +492,7 @@ def approve_catalogue(*, meeting_id: int, actor: User) -> Meeting:
 @transaction.atomic
 def send_back_catalogue(*, meeting_id: int, actor: User, note: str) -> Meeting:
     meeting = _lock(meeting_id)
-    _require_leader(actor, meeting.jurisdiction)
+    _require_leader(actor, meeting)
     meeting.review_note = kit.required(note, _("Say what to change."))
     _fire(meeting, "send_back")
     meeting.save()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,6 +26,7 @@ from meetings.forms import (
     DecisionForm,
     NoteForm,
     PlanForm,
+    SendUpForm,
     TakePetitionForm,
     TakeTopicForm,
     TopicForm,
@@ -40,7 +42,7 @@ from meetings.models import (
     Topic,
     TopicStatus,
 )
-from petitions import deadlines
+from petitions import deadlines, levels
 from petitions.models import Role
 from petitions.views.actions import EmptyForm, run_action
 from petitions.views.staff.common import paginate, staff_only, task_force_only
@@ -68,6 +70,15 @@ def _visible(request: HttpRequest) -> QuerySet[Meeting]:
 def _get(request: HttpRequest, pk: int) -> Meeting:
     """The meeting, or 404 when it is not in the user's jurisdictions."""
     return get_object_or_404(_visible(request).select_related("jurisdiction", "chair"), pk=pk)
+
+
+def _require_acting(request: HttpRequest, jurisdiction_id: int) -> None:
+    """403 with the reason on an action page of a level another task force runs: a parent reads a
+    district's meetings and topics, the district runs them (docs/rules.md §1)."""
+    if not selectors.acts_on(request.user, jurisdiction_id):
+        raise PermissionDenied(
+            _("Another level's task force runs these meetings and topics; you can read them.")
+        )
 
 
 def _meeting_url(meeting: Meeting) -> str:
@@ -109,7 +120,7 @@ def _plan_form(request: HttpRequest, data: object = None) -> PlanForm:
     home = user.unit.jurisdiction()
     return PlanForm(
         data,
-        jurisdictions=selectors.jurisdictions_for(user),
+        jurisdictions=selectors.jurisdictions_to_plan(user),
         leaders=selectors.leaders_for(user),
         units=selectors.units_for(home),
         firms=selectors.firms_for(user),
@@ -210,7 +221,7 @@ def topics(request: HttpRequest, pk: int) -> HttpResponse:
     """The meeting's topics; while planning, the firms' pooled topics and the agenda proposals."""
     meeting = _get(request, pk)
     planning = meeting.state == MeetingState.PLANNING
-    can_act = planning and request.user.role == Role.TASK_FORCE
+    can_act = planning and selectors.acts_on(request.user, meeting.jurisdiction_id)
     context = {
         "meeting": meeting,
         "topics": selectors.meeting_topics(meeting),
@@ -235,6 +246,7 @@ def _topic_form(meeting: Meeting, request: HttpRequest, data: object = None) -> 
 def add_topic(request: HttpRequest, pk: int) -> HttpResponse:
     """A topic brought in through a department's channel (人大/政协, 发改, 商务, 政数, 工商联 …)."""
     meeting = _get(request, pk)
+    _require_acting(request, meeting.jurisdiction_id)
     if request.method == "GET":
         form = _topic_form(meeting, request)
         return render(request, "meetings/staff/add_topic.html", {"meeting": meeting, "form": form})
@@ -316,6 +328,7 @@ def verify_topic(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("meeting__jurisdiction", "enterprise", "petition", "channel_unit"),
         pk=pk,
     )
+    _require_acting(request, topic.jurisdiction_id)
     units = selectors.units_for(topic.jurisdiction)
     if request.method == "GET":
         form = VerifyForm(
@@ -355,6 +368,98 @@ def verify_topic(request: HttpRequest, pk: int) -> HttpResponse:
         redirect_to=f"{reverse('meetings:topics', args=[topic.meeting_id])}#topic-{topic.pk}",
     )
     return outcome.response or _verify_page(request, topic, form, status=400)
+
+
+# --- the topic pool, one topic, sending up ---------------------------------------------------------
+
+
+@require_GET
+@staff_only()
+def pool(request: HttpRequest) -> HttpResponse:
+    """Open topics waiting for a meeting of their level, those sent up from below among them; and the
+    topics this level sent up, with where each went (docs/rules.md §1)."""
+    user = request.user
+    context = {
+        "pooled": list(selectors.pooled_topics(user)[:POOL_SIZE]),
+        "sent_up": list(selectors.sent_up_topics(user)[:POOL_SIZE]),
+        "pool_size": POOL_SIZE,
+    }
+    return render(request, "meetings/staff/pool.html", context)
+
+
+def _referral(topic: Topic) -> Topic | None:
+    """The topic this one became at the higher level, if it was sent up."""
+    try:
+        return topic.referral
+    except ObjectDoesNotExist:
+        return None
+
+
+def _topic_page(
+    request: HttpRequest, topic: Topic, form: SendUpForm | None = None, status: int = 200
+) -> HttpResponse:
+    user = request.user
+    seen = set(selectors.jurisdiction_ids(user))
+    origin = topic.referred_from
+    referral = _referral(topic)
+    can_act = selectors.acts_on(user, topic.jurisdiction_id)
+    # The send-up form: offered while the topic is open and there is a level above; a refused
+    # one is shown again with its error and what was typed.
+    parent = None
+    if form is not None or (can_act and topic.status in selectors.OPEN_TOPIC):
+        parent = levels.parent_of(topic.jurisdiction)
+    if form is None and parent is not None:
+        form = SendUpForm()
+    context = {
+        "topic": topic,
+        "meeting": topic.meeting,
+        "co_units": list(topic.co_units.all()),
+        "origin": origin,
+        # A level reads what it sent up and where it went, but opens only what it may see.
+        "origin_link": origin is not None and origin.jurisdiction_id in seen,
+        "referral": referral,
+        "referral_link": referral is not None and referral.jurisdiction_id in seen,
+        "can_act": can_act,
+        "parent": parent,
+        "form": form,
+    }
+    return render(request, "meetings/staff/topic.html", context, status=status)
+
+
+def _get_topic(request: HttpRequest, pk: int) -> Topic:
+    """The topic, or 404 when it is not in the user's jurisdictions."""
+    return get_object_or_404(
+        selectors.topic_detail(selectors.topics_visible_to(request.user)), pk=pk
+    )
+
+
+@require_GET
+@staff_only()
+def topic(request: HttpRequest, pk: int) -> HttpResponse:
+    """One topic: its form, where it came from and where it went; the send-up form for the task
+    force that runs its level while it is still open."""
+    return _topic_page(request, _get_topic(request, pk))
+
+
+@require_POST
+@task_force_only
+def send_up(request: HttpRequest, pk: int) -> HttpResponse:
+    """提交上级恳谈会 (Uxin 二(三)): the topic goes to the parent level's pool, with a reason."""
+    topic = _get_topic(request, pk)
+    _require_acting(request, topic.jurisdiction_id)
+    form = SendUpForm(request.POST)
+    outcome = run_action(
+        request,
+        form,
+        lambda data: workflow.send_up(topic_id=topic.pk, actor=request.user, reason=data["reason"]),
+        fields={"required": "reason"},
+        success=lambda referral: (
+            _("Topic %(n)d is sent up to %(unit)s, for its next meeting.")
+            % {"n": topic.pk, "unit": referral.jurisdiction.name}
+        ),
+        redirect_to=reverse("meetings:topic", args=[topic.pk]),
+    )
+    return outcome.response or _topic_page(request, topic, form, status=400)
 
 
 # --- the catalogue: task force --------------------------------------------------------------------
@@ -529,7 +634,9 @@ def _decisions_page(
     request: HttpRequest, meeting: Meeting, forms: dict | None = None, status: int = 200
 ) -> HttpResponse:
     items = selectors.catalogue_items(meeting)
-    editable = request.user.role == Role.TASK_FORCE and meeting.state == MeetingState.HELD
+    editable = meeting.state == MeetingState.HELD and selectors.acts_on(
+        request.user, meeting.jurisdiction_id
+    )
     units = list(selectors.units_for(meeting.jurisdiction)) if editable else []
     forms = forms or {}
     rows = [

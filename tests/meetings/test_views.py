@@ -549,8 +549,8 @@ def test_the_topics_page_does_not_query_per_row(
     client.force_login(world.staff)
     url = reverse("meetings:topics", args=[meeting.pk])
     # session, user, the user's unit, its parent, the jurisdictions below (two levels), meeting,
-    # topics, their co-units, the pool, the agenda rules (a walk of the jurisdictions and one
-    # query per rule)
+    # the levels the task force runs (one), topics, their co-units, the pool, the agenda rules
+    # (the levels the meeting's level runs, and one query per rule)
     with django_assert_num_queries(16) as ctx:
         client.get(url)
     time_machine.move_to(at(2026, 11, 2), tick=False)
@@ -713,9 +713,10 @@ def test_the_decisions_page_has_one_form_per_item_and_does_not_query_per_row(
     meeting = held(world)
     client.force_login(world.staff)
     # session, user, meeting, items, their co-units, the user's unit, its parent, the jurisdictions
-    # below it (two levels), the unit tree under the meeting's jurisdiction (three levels), which
-    # of them handle petitions, those units (no petitions yet, so no reply deadlines)
-    with django_assert_num_queries(14) as ctx:
+    # below it (two levels), the levels the task force runs (one), the unit tree under the
+    # meeting's jurisdiction (three levels), which of them handle petitions, those units (no
+    # petitions yet, so no reply deadlines)
+    with django_assert_num_queries(15) as ctx:
         response = client.get(reverse("meetings:decisions", args=[meeting.pk]))
     assert response.content.decode().count('hx-post="') == 2
     bigger = held(world, extra=4, title="另一次会议")
