@@ -885,3 +885,22 @@ class TestSendUpPages:
         send_up(pooled(district), district.staff)
         text = page(client, district.firm_user, reverse("meetings:portal_topics")).content.decode()
         assert zh("Sent up to the higher level's meeting") in text
+
+
+def test_the_pool_page_does_not_query_per_row(
+    client, world, levels, district, django_assert_num_queries
+):
+    send_up(pooled(district), district.staff)
+    client.force_login(world.staff)
+    url = reverse("meetings:pool")
+    # session, user, the user's unit, its parent, the jurisdictions below (two levels), the
+    # pooled topics, the topics sent up
+    with django_assert_num_queries(8) as ctx:
+        first = client.get(url)
+    assert len(first.context["pooled"]) == 1
+    for n in range(3):
+        send_up(pooled(district, problem=f"跨区问题{n}"), district.staff)
+    with django_assert_num_queries(len(ctx.captured_queries)):
+        more = client.get(url)
+    assert len(more.context["pooled"]) == 4
+    assert len(more.context["sent_up"]) == 4  # the city reads what its district sent up
