@@ -8,8 +8,6 @@ for the task force. A petition passed up counts, and is supervised, where it is 
 
 from __future__ import annotations
 
-from django.db.models import Q
-
 from petitions import levels
 from petitions.models import JURISDICTION_KINDS, OrgUnit, Petition, Role, User
 
@@ -51,8 +49,3 @@ def acting_ids(user: User) -> set[int]:
 def acts_on(user: User, petition: Petition) -> bool:
     """Whether `user` may act on the supervision of this petition (else they only read it)."""
     return petition.jurisdiction_id in acting_ids(user)
-
-
-def acting_filter(user: User, field: str = "petition__jurisdiction_id") -> Q:
-    """A filter on the rows `user` acts on, for lists that mark the others as read only."""
-    return Q(**{f"{field}__in": acting_ids(user)})
