@@ -120,6 +120,8 @@ class TopicAdmin(admin.ModelAdmin):
         "enterprise",
         "petition",
         "status",
+        "referred_from",  # set only by meetings.workflow.send_up (docs/rules.md §1)
+        "referral_reason",
         "submitted_by",
         "created_at",
     )

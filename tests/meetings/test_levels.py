@@ -13,6 +13,7 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -904,3 +905,20 @@ def test_the_pool_page_does_not_query_per_row(
         more = client.get(url)
     assert len(more.context["pooled"]) == 4
     assert len(more.context["sent_up"]) == 4  # the city reads what its district sent up
+
+
+def test_the_admin_shows_where_a_referred_topic_came_from_and_cannot_change_it(
+    client, world, levels, district
+):
+    topic = pooled(district)
+    referral = send_up(topic, district.staff)
+    world.staff.is_staff = True
+    world.staff.save(update_fields=["is_staff"])
+    world.staff.user_permissions.set(Permission.objects.filter(content_type__app_label="meetings"))
+    client.force_login(world.staff)
+    response = client.get(reverse("admin:meetings_topic_change", args=[referral.pk]))
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert "referred_from" not in form.fields
+    assert "referral_reason" not in form.fields
+    assert REASON in response.content.decode()
