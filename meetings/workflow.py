@@ -612,6 +612,8 @@ def assign_decisions(*, meeting_id: int, actor: User) -> list[Petition]:
             content=item.problem,
             request=item.decision,
             theme_id=getattr(item.topic.petition, "theme_id", None) or _default_theme_id(),
+            # The meeting's level decided: its case, even for a firm of a district below.
+            jurisdiction=meeting.jurisdiction,
         )
         petitions_workflow.accept(petition_id=petition.pk, actor=actor, note=item.decision)
         petition = petitions_workflow.assign_by_decision(

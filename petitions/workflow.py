@@ -195,8 +195,12 @@ def register(
     received_at: datetime | None = None,
     channel_ref: str = "",
     publication_consent: bool = False,
+    jurisdiction: OrgUnit | None = None,
 ) -> Petition:
-    """受理登记: record the source, time received, content and firm; triage is due next."""
+    """受理登记: record the source, time received, content and firm; triage is due next.
+
+    The case lands at the firm's own level unless the task force files it at its own level (a meeting
+    of the city decides on a district firm's topic: the city's case, docs/rules.md §1)."""
     if actor.has_role(Role.ENTERPRISE):
         if actor.enterprise_id != enterprise.pk:
             raise WorkflowError(
@@ -214,6 +218,13 @@ def register(
         raise WorkflowError(
             _("Only an enterprise or the task force may register a petition."), code="forbidden"
         )
+    if jurisdiction is not None and (
+        not actor.has_role(Role.TASK_FORCE)
+        or jurisdiction.pk not in levels.acting_ids(actor.unit)
+        or enterprise.jurisdiction_id not in access.jurisdiction_ids_under(jurisdiction)
+    ):
+        raise WorkflowError(_("This petition cannot be filed at that level."), code="forbidden")
+    jurisdiction = jurisdiction or enterprise.jurisdiction
     if channel not in Channel.values:
         raise WorkflowError(_("Unknown channel."), code="bad_channel")
     if type not in PetitionType.values:
@@ -244,7 +255,7 @@ def register(
     if refused := duplicate_ref():
         raise refused
     petition = Petition(
-        number=next_number(timezone.localtime(received_at).year, enterprise.jurisdiction),
+        number=next_number(timezone.localtime(received_at).year, jurisdiction),
         enterprise=enterprise,
         submitted_by=actor,
         channel=channel,
@@ -256,7 +267,7 @@ def register(
         content=content,
         request=(request or "").strip(),
         publication_consent=publication_consent,
-        jurisdiction=enterprise.jurisdiction,
+        jurisdiction=jurisdiction,
     )
     try:
         with transaction.atomic():  # a savepoint: the transaction stays usable after a refusal

@@ -525,13 +525,6 @@ class TestSendUp:
         assert refused.value.code == "duplicate"
         assert meeting.topics.count() == 1
 
-    @pytest.mark.xfail(
-        strict=True,
-        raises=PermissionDenied,
-        reason="petitions.workflow.register files a meeting's new petition under the firm's own "
-        "jurisdiction; the city's task force may not accept a case of a district that has its "
-        "own task force. register needs a jurisdiction argument (the meeting's level).",
-    )
     def test_the_citys_decision_on_a_referred_topic_becomes_a_city_case(
         self, world, levels, district
     ):

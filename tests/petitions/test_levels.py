@@ -246,3 +246,37 @@ class TestNumbers:
         assert first.number == f"ZQLH{year}-000001"
         assert second.number == f"ZQLH{year}-000002"
         assert city.number.startswith(f"ZQ{year}-")
+
+
+class TestRegisterAtALevel:
+    def test_the_city_files_a_district_firms_case_at_its_own_level(self, world, levels):
+        firm = EnterpriseFactory(jurisdiction=world.district)
+        petition = workflow.register(
+            actor=world.staff,
+            enterprise=firm,
+            channel=Channel.VISIT,
+            type=PetitionType.COORDINATION,
+            title="恳谈会议定",
+            content="市级议定事项。",
+            jurisdiction=world.city,
+        )
+        assert petition.jurisdiction == world.city
+
+    def test_not_at_a_level_the_actor_does_not_run(self, world, levels):
+        firm = EnterpriseFactory(jurisdiction=world.district)
+        for actor, level in (
+            (levels.district_staff, world.city),
+            (world.staff, world.district),  # the district runs itself
+            (world.staff, world.other_city),
+        ):
+            with pytest.raises(WorkflowError):
+                workflow.register(
+                    actor=actor,
+                    enterprise=firm,
+                    channel=Channel.VISIT,
+                    type=PetitionType.COORDINATION,
+                    title="x",
+                    content="x",
+                    jurisdiction=level,
+                )
+        assert not Petition.objects.exists()

@@ -3,11 +3,17 @@ told where its case went (docs/rules.md §1, §4)."""
 
 from __future__ import annotations
 
+import html
+
 import pytest
+from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from notices.models import Delivery
 from petitions import workflow
+from petitions.exceptions import WorkflowError
 from petitions.models import LevelTransfer, Petition, ReturnReason, State
 from tests.petitions import flow
 from tests.petitions.test_levels import district_petition
@@ -162,7 +168,7 @@ class TestWrongRemit:
 
     def test_a_suggested_unit_of_another_city_is_refused(self, world, levels):
         petition = flow.proposed(world, unit=world.dept)
-        with pytest.raises(Exception) as exc:
+        with pytest.raises(WorkflowError) as exc:
             workflow.return_petition(
                 petition_id=petition.pk,
                 actor=world.handler,
@@ -170,5 +176,23 @@ class TestWrongRemit:
                 reason="x",
                 suggested_unit=world.foreign_dept,
             )
-        assert getattr(exc.value, "code", "") == "bad_unit"
+        assert exc.value.code == "bad_unit"
         assert Petition.objects.get(pk=petition.pk).state == State.PROPOSED
+
+
+class TestErrorPages:
+    def test_a_refusal_explains_itself_in_the_sites_own_page(self, client, world, levels):
+        petition = district_petition(world)
+        client.force_login(world.staff)
+        response = client.get(reverse("staff:triage", args=[petition.pk]))
+        assert response.status_code == 403
+        assert "403.html" in [t.name for t in response.templates]
+        with translation.override(settings.LANGUAGE_CODE):
+            reason = gettext("Another level's task force runs this petition; you can read it.")
+        assert html.escape(reason) in response.text
+
+    def test_not_found_is_the_sites_own_page(self, client, world, levels):
+        client.force_login(levels.district_staff)
+        response = client.get(reverse("staff:petition", args=[flow.registered(world).pk]))
+        assert response.status_code == 404
+        assert "404.html" in [t.name for t in response.templates]
