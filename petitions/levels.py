@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from petitions.models import JURISDICTION_KINDS, OrgUnit, Role, UnitKind, User
+from petitions.models.org import jurisdiction_ids_under
 
 
 def parent_of(jurisdiction: OrgUnit) -> OrgUnit | None:
@@ -72,16 +73,8 @@ def children_of(jurisdiction: OrgUnit) -> QuerySet[OrgUnit]:
 
 def descendants_of(jurisdiction: OrgUnit) -> QuerySet[OrgUnit]:
     """Every active jurisdiction below, for handing a case down where it belongs."""
-    ids: list[int] = []
-    frontier = [jurisdiction.pk]
-    while frontier:
-        frontier = list(
-            OrgUnit.objects.filter(parent_id__in=frontier, kind__in=JURISDICTION_KINDS).values_list(
-                "pk", flat=True
-            )
-        )
-        ids.extend(frontier)
-    return OrgUnit.objects.filter(pk__in=ids, is_active=True).order_by("kind", "name")
+    below = jurisdiction_ids_under(jurisdiction)[1:]
+    return OrgUnit.objects.filter(pk__in=below, is_active=True).order_by("kind", "name")
 
 
 _DEPARTMENT_KINDS = (UnitKind.DEPARTMENT,)

@@ -180,7 +180,7 @@ def test_filter_by_theme(client, world, inbox, now):
 
 
 def test_filter_by_jurisdiction(client, world, now):
-    """A district department handles petitions of its district and of the city."""
+    """A district department leads petitions of its district and co-handles the city's (docs/rules.md §1)."""
     district_firm = EnterpriseFactory(jurisdiction=world.district)
     petition = workflow.register(
         actor=world.staff,
@@ -193,14 +193,16 @@ def test_filter_by_jurisdiction(client, world, now):
     )
     workflow.accept(petition_id=petition.pk, actor=world.staff)
     workflow.propose(petition_id=petition.pk, actor=world.staff, unit=world.district_dept)
-    city_one = flow.proposed(world, unit=world.district_dept)
+    city_one = flow.in_progress(world, co_units=[world.district_dept])
     client.force_login(world.district_handler)
     response = get(client, tab="confirm")
-    assert set(numbers(response)) == {petition.number, city_one.number}
+    assert numbers(response) == [petition.number]
+    assert numbers(get(client, tab="co")) == [city_one.number]
     choices = list(response.context["filter"].form.fields["jurisdiction"].queryset)
     assert choices == [world.city, world.district]
     assert numbers(get(client, tab="confirm", jurisdiction=world.district.pk)) == [petition.number]
-    assert numbers(get(client, tab="confirm", jurisdiction=world.city.pk)) == [city_one.number]
+    assert numbers(get(client, tab="co", jurisdiction=world.district.pk)) == []
+    assert numbers(get(client, tab="co", jurisdiction=world.city.pk)) == [city_one.number]
 
 
 def test_filter_by_received_dates(client, world, inbox, now):

@@ -4,6 +4,7 @@ level and what it passed up; another district sees nothing of it."""
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -12,11 +13,13 @@ from types import SimpleNamespace
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from openpyxl import load_workbook
 
 from petitions import workflow
@@ -41,6 +44,12 @@ from tests.supervision.test_selectors import MONDAY, at, handled, travel
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 26)
 ON_TIME = date(2026, 11, 4)  # a complaint assigned on Mon 2 Nov is due Thu 5 Nov
+
+
+def zh(msgid: str) -> str:
+    """A page's text as the site shows it (Chinese by default)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext(msgid)
 
 
 @dataclass
@@ -257,7 +266,7 @@ def test_the_city_reads_one_row_per_level_and_a_total(client, world, levels, fig
 def test_the_roll_up_is_shown_with_links_to_each_level(client, world, levels, figures):
     html = statistics_of(client, world.supervisor).content.decode()
     assert 'id="levels-heading"' in html
-    assert f"{world.city.name} (own level)" in html
+    assert zh("%(name)s (own level)") % {"name": world.city.name} in html
     assert f"jurisdiction={world.district.pk}" in html
     assert "own_level=on" in html
     assert 'id="passed-on-heading"' not in html  # the city passed nothing up
@@ -292,7 +301,7 @@ def test_a_district_sees_its_own_level_and_what_it_passed_up(client, world, leve
     html = statistics_of(client, tiers.district_supervisor).content.decode()
     assert 'id="levels-heading"' not in html
     assert figures.up.number in html
-    assert "passed up" in html
+    assert zh("passed up") in html
     assert world.city.name in html
 
 
@@ -551,7 +560,7 @@ def test_the_sweep_rolls_up_by_level_for_the_city(client, world, levels, tiers, 
         line.unit: (line.items, line.overdue, line.proposed) for line in context["level_lines"]
     }
     assert lines == {
-        f"{world.city.name} (own level)": (2, 2, 2),
+        zh("%(name)s (own level)") % {"name": world.city.name}: (2, 2, 2),
         world.district.name: (1, 1, 1),
         "金平区": (0, 0, 0),
         levels.zone.name: (0, 0, 0),
@@ -591,7 +600,13 @@ def test_each_level_acts_on_its_own_keys_and_the_city_only_reads_the_districts(
     assert page.status_code == 200
     assert page.context["decision_form"] is None
     assert page.context["read_only"] is True
-    assert "you can read it but not act on it" in page.content.decode()
+    assert (
+        html.escape(
+            zh("%(level)s supervises this item: you can read it but not act on it.")
+            % {"level": world.district.name}
+        )
+        in page.content.decode()
+    )
     decide = reverse("supervision:key_decide", args=[key.pk])
     assert client.post(decide, {"decision": "approve"}).status_code == 403
     with pytest.raises(PermissionDenied):
@@ -646,7 +661,7 @@ def test_the_key_list_names_the_level_and_marks_what_the_city_only_reads(
     html = response.content.decode()
     assert response.context["acting"] == {world.city.pk, levels.zone.pk}
     assert world.district.name in html
-    assert html.count("read only") == 1  # the district's item, not the city's two
+    assert html.count(zh("read only")) == 1  # the district's item, not the city's two
     client.force_login(tiers.other_supervisor)
     response = client.get(reverse("supervision:keys"), {"status": "proposed"})
     assert list(response.context["page"].object_list) == []
