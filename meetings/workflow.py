@@ -35,6 +35,7 @@ from meetings.models import (
     TopicSource,
     TopicStatus,
 )
+from notices import events as notice_events
 from notices import outbox
 from petitions import access, levels, limits, workdays
 from petitions import workflow as petitions_workflow
@@ -396,6 +397,14 @@ def send_up(*, topic_id: int, actor: User, reason: str) -> Topic:
     )
     topic.status = TopicStatus.SENT_UP
     topic.save(update_fields=["status"])
+    # The parent's task force learns of it now, not at its next look at the pool (docs/notices.md).
+    outbox.tell(
+        "tf.topic_arrived",
+        notice_events.task_force(parent),
+        source=f"topic:{referral.pk}:arrived",
+        context={"level": topic.jurisdiction.name, "problem": topic.problem[:20]},
+        link=reverse("meetings:topic", args=[referral.pk]),
+    )
     return referral
 
 

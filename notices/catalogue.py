@@ -263,6 +263,13 @@ _kind(
     mandatory=True,
 )
 _kind(
+    "tf.topic_arrived",
+    "task_force",
+    _("Topic sent up by a lower level"),
+    STAFF,
+    _("%(level)s sent up a topic for your next meeting: %(problem)s"),
+)
+_kind(
     "tf.extension_request",
     "task_force",
     _("Extension requested"),

@@ -30,6 +30,7 @@ from meetings.models import (
     TopicSource,
     TopicStatus,
 )
+from notices.models import Delivery
 from petitions import workflow as petitions_workflow
 from petitions.exceptions import WorkflowError
 from petitions.models import (
@@ -369,6 +370,16 @@ class TestSendUp:
         assert topic in selectors.sent_up_topics(district.staff)
         assert topic not in selectors.pooled_topics(district.staff)
         assert referral not in selectors.topics_visible_to(district.staff)
+
+    def test_the_citys_task_force_is_told_once(self, world, levels, district):
+        topic = pooled(district)
+        referral = send_up(topic, district.staff)
+        told = Delivery.objects.filter(kind="tf.topic_arrived")
+        assert set(told.values_list("user", flat=True)) == {world.staff.pk}
+        assert all(f"topic:{referral.pk}:arrived" in d.key for d in told)
+        with pytest.raises(WorkflowError):
+            send_up(topic, district.staff)
+        assert Delivery.objects.filter(kind="tf.topic_arrived").count() == told.count()
 
     def test_an_early_petition_goes_up_with_its_topic(self, world, levels, district):
         case = accepted_case(district)

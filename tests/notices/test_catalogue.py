@@ -63,6 +63,8 @@ def test_every_sms_text_has_its_fields_and_fits_in_chinese():
         "tomorrow": 1,
         "n": 4,
         "what": "电子邮箱",
+        "level": "汕头高新区",
+        "problem": "企业反映的问题一二三四五六七八九十一二三四五",
     }
     with translation.override("zh-hans"):
         for kind in KINDS.values():
