@@ -106,11 +106,12 @@ def _default_note() -> str:
 
 
 def _require_keeper(actor: User, jurisdiction: OrgUnit) -> None:
-    """Only the task force of the jurisdiction keeps its catalogue (docs/rules.md §1)."""
+    """Only the task force that runs the jurisdiction keeps its catalogue: its own, or a parent's
+    standing in for it (docs/rules.md §1)."""
     if not (
         actor.has_role(Role.TASK_FORCE)
         and actor.unit_id is not None
-        and actor.unit.jurisdiction().pk == jurisdiction.pk
+        and jurisdiction.pk in levels.acting_ids(actor.unit)
     ):
         raise PermissionDenied(_("Only the task force of this jurisdiction keeps its catalogue."))
 

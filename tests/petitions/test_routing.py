@@ -52,8 +52,9 @@ def test_the_catalogue_lists_every_theme_with_its_rule_and_override_rate(
     city_rule(world, world.theme, unit=world.dept)
     RoutingRule.objects.create(jurisdiction=world.district, theme=land, unit=world.district_dept)
     # 1 session · 2 user · 3 unit · 4 its parent · 5 rules with their units · 6 their co-handlers
-    # · 7 the units that may lead here · 8 themes
-    with django_assert_max_num_queries(8):
+    # · 7 the units that may lead here · 8 themes · 9–10 the levels the task force keeps a
+    # catalogue for (its own and those it stands in for)
+    with django_assert_max_num_queries(10):
         response = staff_client.get(reverse("staff:routing"))
     assert response.status_code == 200
     entries = {e.theme.code: e for e in response.context["entries"]}
@@ -74,7 +75,7 @@ def test_the_query_count_does_not_grow_with_the_rules(
 ):
     for theme in Theme.objects.all():
         city_rule(world, theme, co=[world.dept, levels.zone_dept])
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(10):
         response = staff_client.get(reverse("staff:routing"))
     assert all(e.rule for e in response.context["entries"])
 
@@ -466,4 +467,36 @@ def test_the_command_refuses_an_unknown_or_ambiguous_name(world):
     )
     with pytest.raises(CommandError):
         seed("--jurisdiction", world.district.name)
+    assert not RoutingRule.objects.exists()
+
+
+# --- a level the task force stands in for (docs/rules.md §1) ---------------------------------------
+
+
+def test_the_city_keeps_the_catalogue_of_a_zone_it_stands_in_for(staff_client, world, levels, land):
+    levels.zone_land = OrgUnitFactory(name="高新区自然资源分局", parent=levels.zone)
+    url = rule_url(land) + f"?level={levels.zone.pk}"
+    assert staff_client.get(url).status_code == 200
+    response = staff_client.post(url, {"unit": levels.zone_land.pk, "note": "高新区用地"})
+    assert response.status_code == 302
+    assert response.url == reverse("staff:routing") + f"?level={levels.zone.pk}"
+    assert RoutingRule.objects.get(jurisdiction=levels.zone, theme=land).unit == levels.zone_land
+    page = staff_client.get(reverse("staff:routing") + f"?level={levels.zone.pk}")
+    assert page.context["jurisdiction"] == levels.zone
+    assert {u.pk for u in page.context["levels"]} == {world.city.pk, levels.zone.pk}
+    # A city unit cannot lead the zone's cases.
+    response = staff_client.post(url, {"unit": world.other_dept.pk})
+    assert response.status_code == 400
+
+
+def test_not_a_level_that_runs_itself_or_another_citys(client, world, levels, land):
+    client.force_login(world.staff)
+    for level in (world.district.pk, world.other_city.pk, "x", 987654):
+        url = rule_url(land) + f"?level={level}"
+        assert client.get(url).status_code == 404, level
+        assert client.post(url, {"unit": world.district_dept.pk}).status_code == 404
+    client.force_login(world.leader)
+    assert client.get(reverse("staff:routing") + f"?level={levels.zone.pk}").status_code == 404
+    client.force_login(levels.district_staff)
+    assert client.get(reverse("staff:routing") + f"?level={levels.zone.pk}").status_code == 404
     assert not RoutingRule.objects.exists()

@@ -185,7 +185,7 @@ def test_the_proposal_is_preselected_with_the_rule_that_matched(staff_client, wo
 def test_without_a_rule_the_page_says_so_and_links_the_catalogue(staff_client, world):
     petition = flow.accepted(world)
     response = staff_client.get(reverse("staff:assign", args=[petition.pk]))
-    assert response.context["why"] == {"rule": None, "catalogue": True}
+    assert response.context["why"] == {"rule": None, "catalogue": True, "level_query": ""}
     assert response.context["form"].initial["unit"] is None
     html = response.content.decode()
     assert f'href="{reverse("staff:routing")}"' in html
@@ -202,9 +202,7 @@ def test_a_rule_whose_unit_can_no_longer_lead_here_is_not_preselected(staff_clie
     assert response.context["why"]["offerable"] is False
 
 
-def test_a_case_the_city_runs_for_a_zone_uses_the_zones_rule_without_the_citys_edit_link(
-    staff_client, world, levels
-):
+def test_a_case_the_city_runs_for_a_zone_uses_and_links_the_zones_rule(staff_client, world, levels):
     # The zone has no task force: the city's stands in (docs/rules.md §1), the zone's rule applies.
     RoutingRule.objects.create(jurisdiction=world.city, theme=world.theme, unit=world.dept)
     zone_rule = RoutingRule.objects.create(
@@ -214,8 +212,9 @@ def test_a_case_the_city_runs_for_a_zone_uses_the_zones_rule_without_the_citys_e
     response = staff_client.get(reverse("staff:assign", args=[petition.pk]))
     assert response.context["form"].initial["unit"] == levels.zone_dept.pk
     assert response.context["why"]["rule"] == zone_rule
-    assert response.context["why"]["catalogue"] is False
-    assert reverse("staff:routing_rule", args=[world.theme.pk]) not in response.content.decode()
+    # The city keeps the zone's catalogue while it stands in: the link edits the zone's rule.
+    edit = reverse("staff:routing_rule", args=[world.theme.pk]) + f"?level={levels.zone.pk}"
+    assert f'href="{edit}"' in response.content.decode()
 
 
 def test_proposing_counts_the_rule_as_taken_or_overridden(staff_client, world, levels):

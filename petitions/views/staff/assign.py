@@ -37,16 +37,18 @@ UNIT_ERRORS = {"bad_unit": "unit", "unit_required": "unit"}
 
 def _why(petition: Petition, rule: RoutingRule | None, lead_ids: set[int], user_j: OrgUnit) -> dict:
     """Why the form is preselected as it is: the rule that matched and how it fared, or that none
-    did (docs/rules.md §10). The catalogue is linked only where the user keeps it: their own level."""
-    own = petition.jurisdiction_id == user_j.pk
+    did (docs/rules.md §10). Whoever assigns the case keeps its level's catalogue: their own, or
+    that of a level they stand in for (linked with ?level=)."""
+    query = "" if petition.jurisdiction_id == user_j.pk else f"?level={petition.jurisdiction_id}"
     if rule is None:
-        return {"rule": None, "catalogue": own}
+        return {"rule": None, "catalogue": True, "level_query": query}
     return {
         "rule": rule,
         "co": list(rule.co_units.all()),
         "taken": rule.times_proposed - rule.times_overridden,
         "offerable": rule.unit_id in lead_ids,
-        "catalogue": own,
+        "catalogue": True,
+        "level_query": query,
     }
 
 

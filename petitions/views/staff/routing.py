@@ -7,11 +7,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from petitions import routing
+from petitions import levels, routing
 from petitions.forms.routing import RoutingRuleForm
 from petitions.models import OrgUnit, Role, RoutingRule, Theme
 from petitions.views.actions import EmptyForm, run_action
@@ -22,18 +23,46 @@ RULE_ERRORS = {"bad_unit": "unit", "bad_co_unit": "co_units"}
 
 
 def _jurisdiction(request: HttpRequest) -> OrgUnit:
-    """Everyone keeps or reads the catalogue of their own level, never another's."""
-    return request.user.unit.jurisdiction()
+    """The catalogue of the user's own level; with ?level=, a task force may keep that of a level it
+    stands in for (one without its own task force, docs/rules.md §1). Any other level: 404."""
+    own = request.user.unit.jurisdiction()
+    level = request.GET.get("level", "")
+    if not level:
+        return own
+    if request.user.role != Role.TASK_FORCE or not level.isdigit():
+        raise Http404
+    if int(level) not in levels.acting_ids(request.user.unit):
+        raise Http404
+    return get_object_or_404(OrgUnit, pk=int(level))
+
+
+def _query(request: HttpRequest, jurisdiction: OrgUnit) -> str:
+    own = request.user.unit.jurisdiction()
+    return "" if jurisdiction.pk == own.pk else f"?level={jurisdiction.pk}"
+
+
+def _back(request: HttpRequest, jurisdiction: OrgUnit) -> str:
+    return reverse("staff:routing") + _query(request, jurisdiction)
 
 
 @require_GET
 @staff_only()
 def catalogue(request: HttpRequest) -> HttpResponse:
     jurisdiction = _jurisdiction(request)
+    keeper = request.user.role == Role.TASK_FORCE
     context = {
         "jurisdiction": jurisdiction,
         "entries": routing.catalogue(jurisdiction),
-        "keeper": request.user.role == Role.TASK_FORCE,
+        "keeper": keeper,
+        "level_query": _query(request, jurisdiction),
+        # The levels this task force stands in for keep their catalogue here too.
+        "levels": (
+            OrgUnit.objects.filter(pk__in=levels.acting_ids(request.user.unit)).order_by(
+                "kind", "name"
+            )
+            if keeper
+            else []
+        ),
     }
     return render(request, "petitions/staff/routing.html", context)
 
@@ -42,7 +71,8 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 @task_force_only
 def defaults(request: HttpRequest) -> HttpResponse:
     """Fill the themes without a rule with the defaults; the rules already there stay as they are."""
-    added = routing.fill_defaults(actor=request.user, jurisdiction=_jurisdiction(request))
+    jurisdiction = _jurisdiction(request)
+    added = routing.fill_defaults(actor=request.user, jurisdiction=jurisdiction)
     if added:
         messages.success(
             request,
@@ -61,7 +91,7 @@ def defaults(request: HttpRequest) -> HttpResponse:
                 "matches a default."
             ),
         )
-    return redirect("staff:routing")
+    return redirect(_back(request, jurisdiction))
 
 
 @require_http_methods(["GET", "POST"])
@@ -93,7 +123,7 @@ def rule(request: HttpRequest, theme_id: int) -> HttpResponse:
                 )
                 % {"theme": theme.name}
             ),
-            redirect_to="staff:routing",
+            redirect_to=_back(request, jurisdiction),
         )
         return outcome.response
     if request.method == "POST":
@@ -106,7 +136,7 @@ def rule(request: HttpRequest, theme_id: int) -> HttpResponse:
             ),
             fields=RULE_ERRORS,
             success=_("The rule for “%(theme)s” was saved.") % {"theme": theme.name},
-            redirect_to="staff:routing",
+            redirect_to=_back(request, jurisdiction),
         )
         if outcome.response:
             return outcome.response
@@ -121,5 +151,11 @@ def rule(request: HttpRequest, theme_id: int) -> HttpResponse:
             },
         )
         status = 200
-    context = {"jurisdiction": jurisdiction, "theme": theme, "rule": current, "form": form}
+    context = {
+        "jurisdiction": jurisdiction,
+        "theme": theme,
+        "rule": current,
+        "form": form,
+        "level_query": _query(request, jurisdiction),
+    }
     return render(request, "petitions/staff/routing_rule.html", context, status=status)
