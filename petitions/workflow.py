@@ -160,6 +160,7 @@ def next_number(year: int, jurisdiction: OrgUnit | None = None) -> str:
     """ZQ2026-000123, or ZQLH2026-000123 where the jurisdiction has a prefix (docs/rules.md §1): the
     counter row is locked, so concurrent registrations never share a number."""
     prefix = jurisdiction.number_prefix if jurisdiction is not None else ""
+    counter: JurisdictionNumber | PetitionNumber
     if prefix:
         JurisdictionNumber.objects.get_or_create(jurisdiction=jurisdiction, year=year)
         counter = JurisdictionNumber.objects.select_for_update().get(
