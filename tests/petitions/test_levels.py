@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
+from django.utils import translation
 
 from petitions import levels as lv
 from petitions import workflow
@@ -280,3 +281,19 @@ class TestRegisterAtALevel:
                     jurisdiction=level,
                 )
         assert not Petition.objects.exists()
+
+
+class TestUnitRefusals:
+    def test_each_wrong_unit_is_named_for_what_it_cannot_do(self, world, levels):
+        petition = flow.accepted(world)
+        cases = (
+            ({"unit": world.task_force_unit}, "cannot handle"),
+            ({"unit": world.district_dept}, "cannot lead"),
+            ({"unit": world.dept, "co_units": [world.foreign_dept]}, "cannot co-handle"),
+        )
+        for kwargs, words in cases:
+            with translation.override("en"), pytest.raises(WorkflowError) as exc:
+                workflow.propose(petition_id=petition.pk, actor=world.staff, **kwargs)
+            assert exc.value.code == "bad_unit"
+            assert words in str(exc.value.messages[0]), words
+        assert Petition.objects.get(pk=petition.pk).state == State.ACCEPTED
