@@ -147,12 +147,16 @@ FIRM_COLUMNS = [
 
 def defaults_for_other_columns(model, given: list[str]) -> tuple[str, str]:
     """Columns added to the model after this script was written: NOT NULL ones get their
-    Django default as a literal, so the loader keeps working as the schema grows."""
+    Django default as a literal (a blank text field's is ""), so the loader keeps working as the
+    schema grows."""
     from django.db import connection
 
     names, values = [], []
     for field in model._meta.concrete_fields:
-        if field.column in given or field.primary_key or field.null or not field.has_default():
+        blank_text = field.blank and field.empty_strings_allowed
+        if field.column in given or field.primary_key or field.null:
+            continue
+        if not (field.has_default() or blank_text):
             continue
         default = field.get_default()
         names.append(field.column)

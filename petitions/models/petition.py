@@ -74,11 +74,16 @@ class PetitionQuerySet(models.QuerySet):
             return self.handled_by(user.unit)
         if user.role in (Role.TASK_FORCE, Role.LEADER, Role.SUPERVISOR):
             ids = jurisdiction_ids_under(user.unit)
-            # A level that passed a case on keeps reading it and its history (docs/rules.md §1).
-            passed_on = LevelTransfer.objects.filter(
-                petition_id=OuterRef("pk"), from_jurisdiction_id__in=ids
+            if user.unit.jurisdiction().parent_id is None:
+                # A top level hands cases down only, within what it sees anyway: the plain
+                # filter keeps its large lists on the index (bench/README.md, Supervision).
+                return self.filter(jurisdiction_id__in=ids)
+            # A level that passed a case up keeps reading it and its history (docs/rules.md §1);
+            # uncorrelated, so PostgreSQL hashes the few ids once instead of probing per row.
+            passed_on = LevelTransfer.objects.filter(from_jurisdiction_id__in=ids).values(
+                "petition_id"
             )
-            return self.filter(Q(jurisdiction_id__in=ids) | Exists(passed_on))
+            return self.filter(Q(jurisdiction_id__in=ids) | Q(pk__in=passed_on))
         return self.none()
 
 
