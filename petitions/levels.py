@@ -15,6 +15,13 @@ from petitions.models import JURISDICTION_KINDS, OrgUnit, Role, UnitKind, User
 from petitions.models.org import jurisdiction_ids_under
 
 
+def top_of(unit: OrgUnit) -> OrgUnit:
+    """The highest jurisdiction above a unit (the city of a district department); a unit outside
+    any jurisdiction is its own top, so comparing tops never fails."""
+    chain = [unit, *unit.ancestors()]
+    return ([u for u in chain if u.is_jurisdiction] or chain)[-1]
+
+
 def parent_of(jurisdiction: OrgUnit) -> OrgUnit | None:
     """The nearest jurisdiction above this one (a district's city), or None at the top."""
     return next((u for u in jurisdiction.ancestors() if u.is_jurisdiction), None)

@@ -137,11 +137,6 @@ def _today() -> date:
     return timezone.localdate()
 
 
-def _top(unit: OrgUnit) -> int:
-    chain = [unit, *unit.ancestors()]
-    return chain[-1].pk
-
-
 def _check_handling_unit(petition: Petition, unit: OrgUnit, *, lead: bool = True) -> None:
     """A lead unit is one of the jurisdiction's departments or a government directly below it; a
     co-handler may also be a department one level down (docs/rules.md §1)."""
@@ -543,7 +538,7 @@ def return_petition(
     if suggested_unit is not None and (
         not suggested_unit.is_active
         or suggested_unit not in OrgUnit.objects.handling_units()
-        or _top(suggested_unit) != _top(petition.jurisdiction)
+        or levels.top_of(suggested_unit) != levels.top_of(petition.jurisdiction)
     ):
         raise WorkflowError(_("Name a unit of this city."), code="bad_unit")
     before = petition.state

@@ -9,6 +9,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from petitions import levels
 from petitions.models import ContactMethod, OrgUnit, Petition, PetitionType, ReturnReason, Theme
 from petitions.uploads import MAX_FILES
 from zqztc.dates import PastDateTimeField, SaneDateFilter
@@ -83,17 +84,12 @@ class InboxFilter(django_filters.FilterSet):
         return any(data.get(name) not in (None, "") for name in self.filters)
 
 
-def top_jurisdiction(unit: OrgUnit) -> OrgUnit:
-    """The highest jurisdiction above a unit (the city of a district department)."""
-    return [u for u in (unit, *unit.ancestors()) if u.is_jurisdiction][-1]
-
-
 def jurisdictions_for(unit: OrgUnit | None) -> QuerySet[OrgUnit]:
     """The jurisdictions a unit's petitions can come from: the top of its tree and the levels
     directly below (a district department handles city and district petitions)."""
     if unit is None:
         return OrgUnit.objects.none()
-    top = top_jurisdiction(unit)
+    top = levels.top_of(unit)
     return (
         OrgUnit.objects.jurisdictions()
         .filter(Q(pk=top.pk) | Q(parent_id=top.pk))
@@ -132,7 +128,7 @@ class ReturnForm(ActionForm):
 
     def __init__(self, *args: object, unit: OrgUnit, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        top = top_jurisdiction(unit)
+        top = levels.top_of(unit)
         self.fields["suggested_unit"].queryset = (
             OrgUnit.objects.handling_units()
             .filter(is_active=True)

@@ -500,3 +500,15 @@ def test_not_a_level_that_runs_itself_or_another_citys(client, world, levels, la
     client.force_login(levels.district_staff)
     assert client.get(reverse("staff:routing") + f"?level={levels.zone.pk}").status_code == 404
     assert not RoutingRule.objects.exists()
+
+
+@pytest.mark.parametrize("level", ["²", "٣", "-1", " 1"])
+def test_a_level_that_is_not_a_plain_number_is_not_found(staff_client, world, levels, land, level):
+    assert staff_client.get(reverse("staff:routing"), {"level": level}).status_code == 404
+    assert staff_client.get(rule_url(land), {"level": level}).status_code == 404
+
+
+def test_a_nul_byte_in_the_level_is_no_server_error(staff_client, world, levels, land):
+    # The sanitising middleware drops the NUL before the view sees it (zqztc/sanitize.py).
+    for url in (reverse("staff:routing"), rule_url(land)):
+        assert staff_client.get(url, {"level": "9\x009"}).status_code in (200, 400, 404)

@@ -29,7 +29,8 @@ def _jurisdiction(request: HttpRequest) -> OrgUnit:
     level = request.GET.get("level", "")
     if not level:
         return own
-    if request.user.role != Role.TASK_FORCE or not level.isdigit():
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    if request.user.role != Role.TASK_FORCE or not (level.isascii() and level.isdecimal()):
         raise Http404
     if int(level) not in levels.acting_ids(request.user.unit):
         raise Http404
