@@ -44,16 +44,15 @@ def run_by(jurisdiction: OrgUnit) -> OrgUnit:
     return next((u for u in chain if u.pk in staffed), jurisdiction)
 
 
-def acting_ids(unit: OrgUnit | None) -> set[int]:
-    """The jurisdictions whose cases a task force of `unit` acts on: its own, and those below it that
-    have no task force of their own (through an unbroken chain of such). One query: the tree of
+def acting_ids(unit: OrgUnit | None, role: str = Role.TASK_FORCE) -> set[int]:
+    """The jurisdictions whose cases someone of `role` in `unit` acts on: their own, and those below
+    that have nobody of that role yet (through an unbroken chain of such) — the task force's cases,
+    the leaders' and supervisors' key items (supervision/acting.py). One query: the tree of
     jurisdictions is small (a province has a few hundred)."""
     if unit is None:
         return set()
     top = unit.jurisdiction()
-    staffed_here = User.objects.filter(
-        role=Role.TASK_FORCE, is_active=True, unit__parent_id=OuterRef("pk")
-    )
+    staffed_here = User.objects.filter(role=role, is_active=True, unit__parent_id=OuterRef("pk"))
     children: dict[int, list[tuple[int, bool]]] = {}
     for pk, parent_id, staffed in (
         OrgUnit.objects.filter(kind__in=JURISDICTION_KINDS)

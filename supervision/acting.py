@@ -9,16 +9,7 @@ for the task force. A petition passed up counts, and is supervised, where it is 
 from __future__ import annotations
 
 from petitions import levels
-from petitions.models import JURISDICTION_KINDS, OrgUnit, Petition, Role, User
-
-
-def _staffed(role: str, ids: list[int]) -> set[int]:
-    """Which of these jurisdictions have an active account of `role` (its unit sits directly under)."""
-    return set(
-        User.objects.filter(role=role, is_active=True, unit__parent_id__in=ids).values_list(
-            "unit__parent_id", flat=True
-        )
-    )
+from petitions.models import Petition, Role, User
 
 
 def acting_ids(user: User) -> set[int]:
@@ -26,24 +17,9 @@ def acting_ids(user: User) -> set[int]:
     of the user's role (through an unbroken chain of such)."""
     if user.unit_id is None or not user.is_active:
         return set()
-    if user.role == Role.TASK_FORCE:
-        return levels.acting_ids(user.unit)
-    if user.role not in (Role.LEADER, Role.SUPERVISOR):
+    if user.role not in (Role.TASK_FORCE, Role.LEADER, Role.SUPERVISOR):
         return set()
-    top = user.unit.jurisdiction()
-    acting, frontier = {top.pk}, [top.pk]
-    while frontier:
-        below = list(
-            OrgUnit.objects.filter(parent_id__in=frontier, kind__in=JURISDICTION_KINDS).values_list(
-                "pk", flat=True
-            )
-        )
-        if not below:
-            break
-        staffed = _staffed(user.role, below)
-        frontier = [pk for pk in below if pk not in staffed]
-        acting.update(frontier)
-    return acting
+    return levels.acting_ids(user.unit, user.role)
 
 
 def acts_on(user: User, petition: Petition) -> bool:
