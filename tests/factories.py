@@ -59,7 +59,9 @@ class EnterpriseFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Enterprise
 
-    uscc = factory.Sequence(make_uscc)
+    # Far above the codes tests pick by hand (make_uscc(501), (777), (999_999)…): a long run must
+    # never reach one, or a "no such firm was created" assertion finds a factory firm.
+    uscc = factory.Sequence(lambda n: make_uscc(10_000_000 + n))
     name = factory.Sequence(lambda n: f"测试企业{label(n)}有限公司")
     contact_name = "张经理"
     contact_phone = "13800138000"
